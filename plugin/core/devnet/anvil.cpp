@@ -1,0 +1,53 @@
+#include "devnet/anvil.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <regex>
+
+#include "common/error.hpp"
+#include "devnet/npm_tools.hpp"
+
+namespace zg::devnet {
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// anvil prints "Listening on 127.0.0.1:<port>" once it accepts connections.
+std::optional<int> listening_port(const std::filesystem::path& log) {
+  static const std::regex pattern(R"(Listening on 127\.0\.0\.1:(\d+))");
+  const auto text = read_file(log);
+  std::smatch match;
+  if (std::regex_search(text, match, pattern)) return std::stoi(match[1].str());
+  return std::nullopt;
+}
+
+}  // namespace
+
+Anvil::Anvil(ChildProcess process, int port)
+    : process_(std::move(process)), port_(port), rpc_url_("http://127.0.0.1:" + std::to_string(port)) {}
+
+Anvil Anvil::start(const AnvilOptions& options) {
+  if (options.log_file.empty()) throw UsageError("anvil needs a log file to report its port");
+  ProcessOptions spawn;
+  spawn.argv = {anvil_binary().string(), "--host", "127.0.0.1", "--port", "0",
+                "--chain-id", std::to_string(options.chain_id),
+                "--accounts", std::to_string(options.accounts), "--balance", options.balance_ether};
+  spawn.output_file = options.log_file;
+  spawn.detach_from_owner = options.detach;
+  auto process = ChildProcess::spawn(spawn);
+
+  std::optional<int> port;
+  const bool up = wait_until([&] { return (port = listening_port(options.log_file)).has_value() || !process.running(); },
+                             std::chrono::seconds(30));
+  if (!up || !port) {
+    process.stop();
+    throw IoError("anvil did not start (log: " + options.log_file.string() + "):\n" + read_file(options.log_file));
+  }
+  return Anvil(std::move(process), *port);
+}
+
+}  // namespace zg::devnet
