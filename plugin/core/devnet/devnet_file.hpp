@@ -1,0 +1,43 @@
+#pragma once
+// The devnet state file: what `zg devnet up` started and deployed, so that later commands (and
+// `zg devnet down`) find the chain, the contracts and the dev accounts.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "eth/address.hpp"
+
+namespace zg::devnet {
+
+struct DevAccount {
+  std::string role;         // "owner", "user", "provider", "tee-signer", ...
+  eth::Address address;
+  std::string private_key;  // public anvil dev keys only; never a real wallet's key
+};
+
+struct DevnetContracts {
+  eth::Address ledger, inference, finetune;                        // the proxies users call
+  eth::Address ledger_impl, inference_impl, finetune_impl;         // implementations
+  eth::Address ledger_beacon, inference_beacon, finetune_beacon;   // UpgradeableBeacons
+};
+
+struct DevnetState {
+  std::string rpc_url;
+  std::uint64_t chain_id = 0;
+  int anvil_pid = -1;
+  std::string anvil_log;
+  std::uint64_t lock_time_seconds = 0;
+  std::uint64_t penalty_percentage = 0;
+  DevnetContracts contracts;
+  std::vector<DevAccount> accounts;
+
+  const DevAccount& account(const std::string& role) const;  // UsageError when absent
+
+  // Throws UsageError ("no devnet at PATH: start one with `zg devnet up`") or ParseError.
+  static DevnetState load(const std::filesystem::path& path);
+  // Writes atomically (temp file + rename), mode 0600.
+  void save(const std::filesystem::path& path) const;
+};
+
+}  // namespace zg::devnet
