@@ -16,6 +16,13 @@ class Uint256 {
   constexpr Uint256() noexcept = default;
   constexpr Uint256(std::uint64_t value) noexcept : limbs_{value, 0, 0, 0} {}  // NOLINT: implicit on purpose
 
+  // From little-endian 64-bit limbs (limbs[0] is the least significant).
+  static constexpr Uint256 from_limbs(const std::array<std::uint64_t, 4>& limbs) noexcept {
+    Uint256 out;
+    out.limbs_ = limbs;
+    return out;
+  }
+
   // Big-endian, at most 32 bytes (shorter input is left-padded); longer is a ParseError.
   static Uint256 from_be_bytes(ByteSpan bytes);
   FixedBytes<32> to_be_bytes() const noexcept;
