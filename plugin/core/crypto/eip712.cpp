@@ -257,7 +257,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kDomainFi
     {"name", "string"}, {"version", "string"}, {"chainId", "uint256"}, {"verifyingContract", "address"}, {"salt", "bytes32"}}};
 
 std::vector<Field> domain_fields_from_keys(const Json& domain) {
-  for (const auto& [key, unused] : domain.items()) {
+  for (const auto& item : domain.items()) {
+    const auto& key = item.key();
     const bool known = std::any_of(kDomainFields.begin(), kDomainFields.end(), [&](const auto& f) { return f.first == key; });
     if (!known) throw ParseError("eip712: unknown domain field '" + key + "'");
   }
