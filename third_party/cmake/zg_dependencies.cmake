@@ -18,21 +18,13 @@ target_link_libraries(zg_mbedcrypto INTERFACE ${MBEDCRYPTO_LIBRARY})
 add_library(zg_mbedtls INTERFACE)
 target_link_libraries(zg_mbedtls INTERFACE ${MBEDTLS_LIBRARY} ${MBEDX509_LIBRARY} zg_mbedcrypto)
 
-# cpp-httplib 0.11.4 is header-only on bookworm (libcpp-httplib-dev also ships a .so; we use the header).
-find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+# cpp-httplib 0.11.4 on bookworm is a compiled library (libcpp-httplib.so) whose class layout
+# depends on the feature macros it was built with (OpenSSL, zlib, brotli): take them from its
+# pkg-config file so our objects agree with the library.
+pkg_check_modules(CPP_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)
+find_package(OpenSSL 3 REQUIRED)
 add_library(zg_httplib INTERFACE)
-target_include_directories(zg_httplib SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
-target_link_libraries(zg_httplib INTERFACE Threads::Threads)
-if(ZG_TLS STREQUAL "openssl")
-  find_package(OpenSSL 3 REQUIRED)
-  target_compile_definitions(zg_httplib INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT ZG_TLS_OPENSSL=1)
-  target_link_libraries(zg_httplib INTERFACE OpenSSL::SSL OpenSSL::Crypto)
-elseif(ZG_TLS STREQUAL "mbedtls")
-  target_compile_definitions(zg_httplib INTERFACE ZG_TLS_MBEDTLS=1)
-  target_link_libraries(zg_httplib INTERFACE zg_mbedtls)
-else()
-  message(FATAL_ERROR "ZG_TLS must be openssl or mbedtls, not '${ZG_TLS}'")
-endif()
+target_link_libraries(zg_httplib INTERFACE PkgConfig::CPP_HTTPLIB OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 
 if(ZG_BUILD_TESTS)
   find_package(GTest REQUIRED)

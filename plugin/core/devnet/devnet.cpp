@@ -1,0 +1,153 @@
+#include "devnet/devnet.hpp"
+
+#include "common/error.hpp"
+#include "contracts/ledger_manager.hpp"
+#include "contracts/serving_contracts.hpp"
+#include "crypto/secp256k1.hpp"
+#include "devnet/contract_artifacts.hpp"
+#include "eth/tx_sender.hpp"
+
+namespace zg::devnet {
+namespace {
+
+using eth::Address;
+
+struct DeployedService {
+  Address implementation, beacon, proxy;
+};
+
+// implementation -> UpgradeableBeacon(implementation) -> BeaconProxy(beacon, initialize calldata).
+// The proxy constructor runs initialize, so the contract is never observable uninitialized.
+DeployedService deploy_behind_beacon(eth::TxSender& owner, ServingContract which, const Bytes& beacon_code,
+                                     const Bytes& proxy_code, const std::function<Bytes(const Address&)>& init_calldata) {
+  DeployedService d;
+  d.implementation = contracts::deploy(owner, serving_contract_bytecode(which));
+  d.beacon = contracts::deploy(owner, beacon_code, "(address implementation_)", {d.implementation});
+  d.proxy = contracts::deploy(owner, proxy_code, "(address beacon, bytes data)", {d.beacon, init_calldata(d.proxy)});
+  return d;
+}
+
+DevnetContracts deploy_contracts(eth::RpcClient& rpc, eth::TxSender& owner, const DevnetOptions& options) {
+  const auto beacon_code = openzeppelin_bytecode("UpgradeableBeacon");
+  const auto proxy_code = openzeppelin_bytecode("BeaconProxy");
+  const Address owner_address = owner.address();
+
+  options.progress("deploying LedgerManager (implementation, beacon, proxy)");
+  const auto ledger = deploy_behind_beacon(owner, ServingContract::ledger_manager, beacon_code, proxy_code,
+                                           [&](const Address&) { return contracts::LedgerManager::initialize_calldata(owner_address); });
+  options.progress("deploying InferenceServing (lock time " + std::to_string(options.lock_time_seconds) + " s)");
+  const auto inference = deploy_behind_beacon(owner, ServingContract::inference_serving, beacon_code, proxy_code, [&](const Address&) {
+    return contracts::inference_initialize_calldata(options.lock_time_seconds, ledger.proxy, owner_address);
+  });
+  options.progress("deploying FineTuningServing (penalty " + std::to_string(options.penalty_percentage) + "%)");
+  const auto finetune = deploy_behind_beacon(owner, ServingContract::fine_tuning_serving, beacon_code, proxy_code, [&](const Address&) {
+    return contracts::finetune_initialize_calldata(options.lock_time_seconds, ledger.proxy, owner_address,
+                                                   options.penalty_percentage);
+  });
+
+  options.progress("registering inference/v1.0 and fine-tuning/v1.0 in LedgerManager");
+  const contracts::LedgerManager ledger_manager(rpc, ledger.proxy);
+  ledger_manager.register_service(owner, "inference", "v1.0", inference.proxy, "0G inference (local devnet)");
+  ledger_manager.register_service(owner, "fine-tuning", "v1.0", finetune.proxy, "0G fine-tuning (local devnet)");
+
+  DevnetContracts c;
+  c.ledger = ledger.proxy;
+  c.inference = inference.proxy;
+  c.finetune = finetune.proxy;
+  c.ledger_impl = ledger.implementation;
+  c.inference_impl = inference.implementation;
+  c.finetune_impl = finetune.implementation;
+  c.ledger_beacon = ledger.beacon;
+  c.inference_beacon = inference.beacon;
+  c.finetune_beacon = finetune.beacon;
+  return c;
+}
+
+}  // namespace
+
+std::vector<DevAccount> dev_accounts() {
+  // Accounts 0-4 of anvil's standard test mnemonic. Account 0 is also the user of the SDK vectors,
+  // 1 the provider and 2 the TEE signer, so devnet runs line up with ../shared/vectors.
+  const std::pair<const char*, const char*> keys[] = {
+      {"user", "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"},
+      {"provider", "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"},
+      {"tee-signer", "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"},
+      {"owner", "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"},
+      {"finetune-provider", "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"},
+  };
+  std::vector<DevAccount> accounts;
+  for (const auto& [role, key] : keys) {
+    const auto private_key = crypto::PrivateKey::from_hex(key);
+    accounts.push_back({role, Address::from_public_key(private_key.public_key()), key});
+  }
+  return accounts;
+}
+
+Devnet::Devnet(std::optional<Anvil> anvil, DevnetState state, std::filesystem::path state_file)
+    : anvil_(std::move(anvil)), state_(std::move(state)), state_file_(std::move(state_file)) {}
+
+Devnet::~Devnet() {
+  // An owned devnet lives as long as this object: the anvil destructor stops it; the state file
+  // goes with it so that no later command finds a dead devnet.
+  if (anvil_) {
+    std::error_code ignored;
+    std::filesystem::remove(state_file_, ignored);
+  }
+}
+
+Devnet Devnet::up(const DevnetOptions& options) {
+  if (options.state_file.empty()) throw UsageError("the devnet needs a state file path");
+  auto log_file = options.state_file;
+  log_file.replace_extension(".anvil.log");
+  if (log_file.has_parent_path()) std::filesystem::create_directories(log_file.parent_path());
+
+  options.progress("starting anvil (chain id 31337)");
+  AnvilOptions anvil_options;
+  anvil_options.log_file = log_file;
+  anvil_options.detach = options.detach;
+  auto anvil = Anvil::start(anvil_options);  // stops anvil again if anything below throws
+  options.progress("anvil is listening on " + anvil.rpc_url());
+
+  DevnetState state;
+  state.rpc_url = anvil.rpc_url();
+  state.anvil_pid = anvil.pid();
+  state.anvil_log = log_file.string();
+  state.lock_time_seconds = options.lock_time_seconds;
+  state.penalty_percentage = options.penalty_percentage;
+  state.accounts = dev_accounts();
+
+  eth::RpcClient rpc(state.rpc_url);
+  state.chain_id = rpc.chain_id();
+  const auto owner_key = crypto::PrivateKey::from_hex(state.account("owner").private_key);
+  eth::TxSender owner(rpc, owner_key, state.chain_id);
+  state.contracts = deploy_contracts(rpc, owner, options);
+
+  state.save(options.state_file);
+  options.progress("devnet ready; state in " + options.state_file.string());
+  if (options.detach) {
+    anvil.release();
+    return Devnet(std::nullopt, std::move(state), options.state_file);
+  }
+  return Devnet(std::move(anvil), std::move(state), options.state_file);
+}
+
+void Devnet::down() {
+  if (anvil_) {
+    anvil_->stop();
+    anvil_.reset();
+  } else {
+    stop_process_by_pid(state_.anvil_pid, "anvil");
+  }
+  std::error_code ignored;
+  std::filesystem::remove(state_file_, ignored);
+}
+
+bool stop_devnet(const std::filesystem::path& state_file) {
+  if (!std::filesystem::exists(state_file)) return false;
+  const auto state = DevnetState::load(state_file);
+  const bool stopped = stop_process_by_pid(state.anvil_pid, "anvil");
+  std::filesystem::remove(state_file);
+  return stopped;
+}
+
+}  // namespace zg::devnet
