@@ -145,7 +145,7 @@ TEST_F(RpcAnvil, BackToBackTransfersGetConsecutiveNonces) {
     const Receipt receipt = sender_->wait(hashes[i]);
     EXPECT_TRUE(receipt.succeeded);
     EXPECT_EQ(receipt.transaction_hash, hashes[i]);
-    const json tx = rpc_->request("eth_getTransactionByHash", {to_hex(hashes[i])});
+    const json tx = rpc_->request("eth_getTransactionByHash", json::array({to_hex(hashes[i])}));
     EXPECT_EQ(parse_quantity_u64(tx.at("nonce"), "nonce"), i);
   }
   EXPECT_EQ(rpc_->get_transaction_count(dev_, BlockTag::latest()), 5u);
@@ -180,7 +180,7 @@ TEST_F(RpcAnvil, ResyncsWhenTheNonceWasUsedElsewhere) {
 TEST_F(RpcAnvil, LegacyTransactionsWorkToo) {
   const Receipt receipt = sender_->send_and_wait({.to = Address::from_hex(kSecondAccount), .value = 5, .type = TxType::legacy});
   EXPECT_TRUE(receipt.succeeded);
-  const json tx = rpc_->request("eth_getTransactionByHash", {to_hex(receipt.transaction_hash)});
+  const json tx = rpc_->request("eth_getTransactionByHash", json::array({to_hex(receipt.transaction_hash)}));
   EXPECT_EQ(tx.at("type"), "0x0");
 }
 

@@ -138,24 +138,24 @@ std::uint64_t RpcClient::chain_id() { return parse_quantity_u64(request("eth_cha
 std::uint64_t RpcClient::block_number() { return parse_quantity_u64(request("eth_blockNumber"), "eth_blockNumber"); }
 
 Uint256 RpcClient::get_balance(const Address& account, const BlockTag& block) {
-  return parse_quantity(request("eth_getBalance", {account.lower_hex(), block.json()}), "eth_getBalance");
+  return parse_quantity(request("eth_getBalance", json::array({account.lower_hex(), block.json()})), "eth_getBalance");
 }
 
 std::uint64_t RpcClient::get_transaction_count(const Address& account, const BlockTag& block) {
-  return parse_quantity_u64(request("eth_getTransactionCount", {account.lower_hex(), block.json()}),
+  return parse_quantity_u64(request("eth_getTransactionCount", json::array({account.lower_hex(), block.json()})),
                             "eth_getTransactionCount");
 }
 
 Bytes RpcClient::get_code(const Address& account, const BlockTag& block) {
-  return parse_data(request("eth_getCode", {account.lower_hex(), block.json()}), "eth_getCode");
+  return parse_data(request("eth_getCode", json::array({account.lower_hex(), block.json()})), "eth_getCode");
 }
 
 Bytes RpcClient::call(const CallRequest& call, const BlockTag& block) {
-  return parse_data(request("eth_call", {to_json(call), block.json()}), "eth_call");
+  return parse_data(request("eth_call", json::array({to_json(call), block.json()})), "eth_call");
 }
 
 std::uint64_t RpcClient::estimate_gas(const CallRequest& call) {
-  return parse_quantity_u64(request("eth_estimateGas", {to_json(call)}), "eth_estimateGas");
+  return parse_quantity_u64(request("eth_estimateGas", json::array({to_json(call)})), "eth_estimateGas");
 }
 
 Uint256 RpcClient::gas_price() { return parse_quantity(request("eth_gasPrice"), "eth_gasPrice"); }
@@ -170,7 +170,7 @@ std::optional<Uint256> RpcClient::max_priority_fee_per_gas() {
 
 FeeData RpcClient::fee_data() {
   const json price = request("eth_gasPrice");
-  const json block = request("eth_getBlockByNumber", {"latest", false});
+  const json block = request("eth_getBlockByNumber", json::array({"latest", false}));
   std::optional<json> priority;
   try {
     priority = request("eth_maxPriorityFeePerGas");
@@ -181,17 +181,17 @@ FeeData RpcClient::fee_data() {
 }
 
 std::optional<Block> RpcClient::get_block_by_number(const BlockTag& block) {
-  const json result = request("eth_getBlockByNumber", {block.json(), false});
+  const json result = request("eth_getBlockByNumber", json::array({block.json(), false}));
   if (result.is_null()) return std::nullopt;
   return parse_block(result, "eth_getBlockByNumber");
 }
 
 Hash256 RpcClient::send_raw_transaction(ByteSpan raw) {
-  return parse_hash(request("eth_sendRawTransaction", {to_hex(raw)}), "eth_sendRawTransaction");
+  return parse_hash(request("eth_sendRawTransaction", json::array({to_hex(raw)})), "eth_sendRawTransaction");
 }
 
 std::optional<Receipt> RpcClient::get_transaction_receipt(const Hash256& hash) {
-  const json result = request("eth_getTransactionReceipt", {to_hex(hash)});
+  const json result = request("eth_getTransactionReceipt", json::array({to_hex(hash)}));
   if (result.is_null()) return std::nullopt;
   return parse_receipt(result, "eth_getTransactionReceipt");
 }
@@ -207,15 +207,15 @@ Receipt RpcClient::wait_for_receipt(const Hash256& hash, std::chrono::millisecon
 }
 
 std::vector<Log> RpcClient::get_logs(const LogFilter& filter) {
-  return parse_logs(request("eth_getLogs", {to_json(filter)}), "eth_getLogs");
+  return parse_logs(request("eth_getLogs", json::array({to_json(filter)})), "eth_getLogs");
 }
 
-void RpcClient::evm_increase_time(std::uint64_t seconds) { request("evm_increaseTime", {seconds}); }
+void RpcClient::evm_increase_time(std::uint64_t seconds) { request("evm_increaseTime", json::array({seconds})); }
 
 void RpcClient::evm_mine() { request("evm_mine"); }
 
 void RpcClient::anvil_set_balance(const Address& account, const Uint256& balance) {
-  request("anvil_setBalance", {account.lower_hex(), balance.to_hex()});
+  request("anvil_setBalance", json::array({account.lower_hex(), balance.to_hex()}));
 }
 
 }  // namespace zg::eth
