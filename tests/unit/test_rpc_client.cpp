@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -155,13 +156,21 @@ TEST_F(RpcAnvil, BackToBackTransfersGetConsecutiveNonces) {
 TEST_F(RpcAnvil, SendsFromSeveralThreadsWithoutNonceClashes) {
   const Address recipient = Address::from_hex(kSecondAccount);
   std::vector<Hash256> hashes(6);
+  std::vector<std::exception_ptr> failures(2);
   std::vector<std::thread> threads;
   for (std::size_t t = 0; t < 2; ++t) {
     threads.emplace_back([&, t] {
-      for (std::size_t i = 0; i < 3; ++i) hashes[t * 3 + i] = sender_->send({.to = recipient, .value = 1});
+      try {  // an exception escaping a thread would terminate the test and orphan anvil
+        for (std::size_t i = 0; i < 3; ++i) hashes[t * 3 + i] = sender_->send({.to = recipient, .value = 1});
+      } catch (...) {
+        failures[t] = std::current_exception();
+      }
     });
   }
   for (auto& thread : threads) thread.join();
+  for (const auto& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
   for (const auto& hash : hashes) EXPECT_TRUE(sender_->wait(hash).succeeded);
   EXPECT_EQ(rpc_->get_transaction_count(dev_, BlockTag::latest()), 6u);
 }
