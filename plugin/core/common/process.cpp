@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,22 +35,6 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
   return env;
 }
 
-// RAII holder for posix_spawn attribute and file-action objects.
-struct SpawnSetup {
-  posix_spawn_file_actions_t actions{};
-  posix_spawnattr_t attributes{};
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
-
 std::optional<int> reap(int pid, bool block) {
   int status = 0;
   const int r = waitpid(pid, &status, block ? 0 : WNOHANG);
@@ -60,27 +44,64 @@ std::optional<int> reap(int pid, bool block) {
 
 bool is_alive(int pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
+
+// Runs in the forked child: only async-signal-safe calls until execve.
+// On failure it writes errno to `report_fd` (close-on-exec, so a successful exec closes it silently).
+[[noreturn]] void exec_child(char* const* argv, char* const* env, const char* output, bool die_with_parent, pid_t parent,
+                             int report_fd) {
+  // Its own process group: a Ctrl-C meant for us does not reach a detached devnet.
+  ::setpgid(0, 0);
+  // An owned child (a test's anvil, a simulator) must not outlive us even when we crash or are
+  // killed: the kernel sends it SIGTERM when we go away.
+  if (die_with_parent) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);  // we died before prctl took effect
+  }
+  const int in = ::open("/dev/null", O_RDONLY);
+  const int out = ::open(output, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (in >= 0 && out >= 0) {
+    ::dup2(in, STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    ::execve(argv[0], argv, env);
+  }
+  const int error = errno;
+  (void)!::write(report_fd, &error, sizeof error);
+  ::_exit(127);
+}
+
 }  // namespace
 
 ChildProcess ChildProcess::spawn(const ProcessOptions& options) {
   if (options.argv.empty()) throw UsageError("cannot start a process without a program path");
-  SpawnSetup setup;
   const std::string output = options.output_file.empty() ? "/dev/null" : options.output_file.string();
-  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO);
-  // Its own process group: a Ctrl-C meant for us does not kill a detached devnet, and we can
-  // signal the whole group of a child that forks.
-  posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&setup.attributes, 0);
-
+  // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
   auto argv = options.argv;
   auto env = environment_with(options.extra_environment);
   auto c_argv = as_c_strings(argv);
   auto c_env = as_c_strings(env);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, c_argv[0], &setup.actions, &setup.attributes, c_argv.data(), c_env.data());
-  if (rc != 0) throw IoError("cannot start " + options.argv[0] + ": " + std::strerror(rc));
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) throw IoError(std::string("cannot create a pipe: ") + std::strerror(errno));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(report[0]);
+    ::close(report[1]);
+    throw IoError("cannot start " + options.argv[0] + ": fork failed: " + std::strerror(errno));
+  }
+  if (pid == 0) exec_child(c_argv.data(), c_env.data(), output.c_str(), !options.detach_from_owner, parent, report[1]);
+  ::close(report[1]);
+  // Returns once the child has exec'd (EOF) or failed to (errno): callers then see the real program.
+  int child_errno = 0;
+  ssize_t n = 0;
+  do {
+    n = ::read(report[0], &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    ::waitpid(pid, nullptr, 0);
+    throw IoError("cannot start " + options.argv[0] + ": " + std::strerror(child_errno));
+  }
   return ChildProcess(pid, !options.detach_from_owner);
 }
 
