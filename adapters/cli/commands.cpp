@@ -26,6 +26,7 @@ std::vector<Command> all_commands() {
   add_devnet_commands(commands);
   add_network_commands(commands);
   add_ledger_commands(commands);
+  add_service_commands(commands);
   add_inference_commands(commands);
   add_storage_commands(commands);
   return commands;
