@@ -21,6 +21,24 @@ const eth::Function& fn_min_account_balance() {
   static const auto f = eth::Function::parse("function MIN_ACCOUNT_BALANCE() view returns (uint256)");
   return f;
 }
+const eth::Function& fn_min_transfer_amount() {
+  static const auto f = eth::Function::parse("function MIN_TRANSFER_AMOUNT() view returns (uint256)");
+  return f;
+}
+const eth::Function& fn_get_ledger_providers() {
+  static const auto f =
+      eth::Function::parse("function getLedgerProviders(address user, string serviceName) view returns (address[])");
+  return f;
+}
+const eth::Function& fn_transfer_fund() {
+  static const auto f =
+      eth::Function::parse("function transferFund(address provider, string serviceName, uint256 amount)");
+  return f;
+}
+const eth::Function& fn_retrieve_fund() {
+  static const auto f = eth::Function::parse("function retrieveFund(address[] providers, string serviceName)");
+  return f;
+}
 const eth::Function& fn_add_ledger() {
   static const auto f = eth::Function::parse("function addLedger(string additionalInfo) payable returns (uint256, uint256)");
   return f;
@@ -68,6 +86,32 @@ ServiceInfo LedgerManager::get_service_info(const eth::Address& service_contract
 
 eth::Uint256 LedgerManager::min_account_balance() const {
   return contract_.call(fn_min_account_balance(), {})[0].as_uint();
+}
+
+eth::Uint256 LedgerManager::min_transfer_amount() const {
+  return contract_.call(fn_min_transfer_amount(), {})[0].as_uint();
+}
+
+std::vector<eth::Address> LedgerManager::get_ledger_providers(const eth::Address& user,
+                                                              const std::string& service_name) const {
+  std::vector<eth::Address> providers;
+  // Kept in a variable: a range-for over a member of a temporary would dangle.
+  const auto result = contract_.call(fn_get_ledger_providers(), {user, service_name});
+  for (const auto& a : result[0].as_list()) {
+    providers.push_back(a.as_address());
+  }
+  return providers;
+}
+
+eth::Receipt LedgerManager::transfer_fund(eth::TxSender& sender, const eth::Address& provider,
+                                          const std::string& service_name, const eth::Uint256& amount) const {
+  return contract_.transact(sender, fn_transfer_fund(), {provider, service_name, amount});
+}
+
+eth::Receipt LedgerManager::retrieve_fund(eth::TxSender& sender, const std::vector<eth::Address>& providers,
+                                          const std::string& service_name) const {
+  eth::AbiValue::List list(providers.begin(), providers.end());
+  return contract_.transact(sender, fn_retrieve_fund(), {eth::AbiValue(std::move(list)), service_name});
 }
 
 eth::Receipt LedgerManager::add_ledger(eth::TxSender& sender, const eth::Uint256& amount,
