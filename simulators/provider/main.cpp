@@ -1,0 +1,132 @@
+// zg-provider-sim: a 0G inference provider with the upstream Go broker's rules, for the devnet and
+// tests. Prints "listening on 127.0.0.1:<port>" once it serves (after --register, if asked);
+// SIGTERM/SIGINT stop it after a last settlement round.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "account_cache.hpp"
+#include "common/error.hpp"
+#include "crypto/keccak.hpp"
+#include "provider_config.hpp"
+#include "provider_server.hpp"
+#include "settlement.hpp"
+#include "wallet/key_source.hpp"
+
+namespace {
+
+using namespace zg;
+using namespace zg::provider;
+
+std::mutex log_mutex;
+void log_line(const std::string& line) {
+  std::lock_guard lock(log_mutex);
+  std::cerr << "zg-provider-sim: " << line << std::endl;
+}
+
+crypto::PrivateKey load_key(const std::optional<std::filesystem::path>& file, const char* variable) {
+  return wallet::load_private_key(wallet::KeySource{file, variable});
+}
+
+// A fixed key that is not the TEE signer: --sign-with-wrong-key.
+crypto::PrivateKey wrong_key() {
+  const auto secret = crypto::keccak256(as_bytes("zg-provider-sim: not the TEE signer"));
+  return crypto::PrivateKey(std::span<const std::uint8_t, 32>(secret));
+}
+
+void register_service(const ProviderConfig& config, contracts::InferenceServing& inference, eth::TxSender& provider,
+                      const eth::Address& tee_signer, int port, eth::RpcClient& rpc, std::uint64_t chain_id) {
+  contracts::ServiceParams params;
+  params.url = "http://127.0.0.1:" + std::to_string(port);
+  params.model = config.model;
+  params.input_price = config.input_price;
+  params.output_price = config.output_price;
+  params.tee_signer_address = tee_signer;
+  // The stake is paid once; an update of an existing service sends none.
+  const bool exists = inference.get_service(provider.address()).has_value();
+  inference.add_or_update_service(provider, params, exists ? eth::Uint256{} : inference.min_provider_stake());
+  log_line("registered " + provider.address().checksummed() + " at " + params.url);
+  if (config.owner_key_file) {
+    eth::TxSender owner(rpc, load_key(config.owner_key_file, "ZG_OWNER_KEY"), chain_id);
+    inference.acknowledge_tee_signer_by_owner(owner, provider.address());
+    log_line("the contract owner acknowledged TEE signer " + tee_signer.checksummed());
+  }
+}
+
+int run(const ProviderConfig& config) {
+  const auto provider_key = load_key(config.provider_key_file, "ZG_PROVIDER_KEY");
+  const auto tee_key = load_key(config.tee_key_file, "ZG_TEE_KEY");
+  const auto response_key = config.misbehaviour.sign_with_wrong_key ? wrong_key() : tee_key;
+  const auto tee_signer = eth::Address::from_public_key(tee_key.public_key());
+
+  eth::RpcClient rpc(config.rpc_url);
+  const std::uint64_t chain_id = rpc.chain_id();
+  contracts::InferenceServing inference(rpc, *config.inference_contract);
+  eth::TxSender provider_sender(rpc, provider_key, chain_id);
+  const eth::Address provider = provider_sender.address();
+
+  AccountCache accounts([&](const eth::Address& user) { return inference.get_account(user, provider); },
+                        [&] { return inference.get_service(provider); }, config.account_refresh);
+  FeeLedger fees;
+  RateLimiter limiter(config.misbehaviour.rate_limit_rpm);
+  RequestGate gate({provider, config.input_price, config.minimum_locked_balance}, accounts, fees, limiter);
+  SignatureCache signatures;
+  ProviderServer server({config, provider, response_key, tee_signer, gate, fees, signatures, log_line});
+  const int port = server.bind();
+  if (config.register_service) register_service(config, inference, provider_sender, tee_signer, port, rpc, chain_id);
+
+  Settler settler({rpc, inference, provider_sender, tee_key, chain_id}, fees, accounts, log_line);
+  settler.start(config.settle_interval);
+
+  std::atomic<bool> stopping{false};
+  std::thread signal_waiter([&] {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    int received = 0;
+    sigwait(&signals, &received);
+    stopping = true;
+    server.stop();
+  });
+  std::cout << "listening on 127.0.0.1:" << port << std::endl;
+  log_line("provider " + provider.checksummed() + ", TEE signer " + tee_signer.checksummed() + ", model " +
+           config.model);
+  const bool served = server.listen();
+  if (!stopping.exchange(true)) pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  settler.stop();
+  settler.settle_all();  // what was served is billed before the provider goes away
+  log_line("stopped");
+  return served ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Every thread inherits this mask, so only the waiter thread sees SIGTERM/SIGINT.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  try {
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << provider_usage();
+      return 0;
+    }
+    return run(parse_provider_args(args));
+  } catch (const UsageError& error) {
+    std::cerr << "zg-provider-sim: " << error.what() << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "zg-provider-sim: " << error.what() << "\n";
+    return 1;
+  }
+}

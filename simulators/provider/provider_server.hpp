@@ -1,0 +1,63 @@
+#pragma once
+// The provider's HTTP API (protocol-inference.md §11) on 127.0.0.1: the billed chat route behind
+// the request gate, the per-chat TEE signature, the quote, the user's unsettled fee, the model
+// list, and "endpoint not supported" for everything else under /v1/proxy.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "chat_signature.hpp"
+#include "provider_config.hpp"
+#include "chat_model.hpp"
+#include "request_gate.hpp"
+#include "upstream_model.hpp"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}
+
+namespace zg::provider {
+
+struct ProviderParts {
+  const ProviderConfig& config;
+  eth::Address provider;
+  const crypto::PrivateKey& response_key;  // the TEE key, or another one under --sign-with-wrong-key
+  eth::Address tee_signer;                 // what the quote attests
+  RequestGate& gate;
+  FeeLedger& fees;
+  SignatureCache& signatures;
+  std::function<void(const std::string&)> log;
+};
+
+class ProviderServer {
+ public:
+  explicit ProviderServer(ProviderParts parts);
+  ~ProviderServer();
+  ProviderServer(const ProviderServer&) = delete;
+  ProviderServer& operator=(const ProviderServer&) = delete;
+
+  // Binds 127.0.0.1:<config.port> (0: a free port) and returns the port; IoError when it cannot.
+  int bind();
+  // Serves until stop(); returns false when the server could not run.
+  bool listen();
+  void stop();
+
+ private:
+  void install_routes();
+  void serve_chat(const httplib::Request& req, httplib::Response& res);
+  void serve_unsettled_fee(const httplib::Request& req, httplib::Response& res);
+  void serve_models(httplib::Response& res);
+  bool consume_failure();
+  void record_chat(const eth::Address& user, const std::string& chat_id, const ChatRequest& request,
+                   const ModelReply& reply);
+  void send_reply(httplib::Response& res, const std::string& chat_id, ModelReply reply);
+
+  ProviderParts parts_;
+  std::unique_ptr<httplib::Server> server_;
+  std::atomic<unsigned> failures_left_;
+};
+
+}  // namespace zg::provider
