@@ -1,5 +1,6 @@
 #include "ledger_view.hpp"
 
+#include <ctime>
 #include <sstream>
 
 #include "common/error.hpp"
@@ -74,6 +75,114 @@ nlohmann::json run_ledger_demo(Context& ctx, eth::RpcClient& rpc, const devnet::
           {"refusedSmallLedger", refused},
           {"ledgerTx", to_hex(receipt.transaction_hash)},
           {"ledger", ledger_json(user.address(), ledger)}};
+}
+
+}  // namespace zg::cli
+
+namespace zg::cli {
+
+eth::Address user_address(Context& ctx, const Args& args) {
+  if (const auto a = args.value("address")) {
+    try {
+      return eth::Address::from_hex(*a);
+    } catch (const Error& e) {
+      throw UsageError("--address: " + std::string(e.what()));
+    }
+  }
+  return eth::Address::from_public_key(ctx.wallet_key().public_key());
+}
+
+eth::Address provider_option(const std::string& text) {
+  try {
+    return eth::Address::from_hex(text);
+  } catch (const Error& e) {
+    throw UsageError("--provider '" + text + "' is not an address: " + e.what());
+  }
+}
+
+ServingChoice serving_choice(Context& ctx, const contracts::LedgerManager& ledger, const Args& args) {
+  const auto kind = args.value("service").value_or("inference");
+  eth::Address contract;
+  if (kind == "inference") {
+    contract = ctx.network().inference;
+  } else if (kind == "fine-tuning") {
+    contract = ctx.network().finetune;
+  } else {
+    throw UsageError("--service must be 'inference' or 'fine-tuning', not '" + kind + "'");
+  }
+  if (contract.is_zero()) throw UsageError("no " + kind + " contract address for this network: pass --" +
+                                           (kind == "inference" ? "inference" : "finetune") + "-contract");
+  return {kind, contract, ledger.service_name(contract)};
+}
+
+std::string utc_time(std::uint64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
+std::string relative_time(std::uint64_t at, std::uint64_t now) {
+  if (at <= now) return "now";
+  const auto minutes = (at - now + 59) / 60;  // round up: "in 0 min" would read as unlocked
+  return "in " + std::to_string(minutes) + " min";
+}
+
+std::uint64_t chain_time(eth::RpcClient& rpc) {
+  const auto block = rpc.get_block_by_number(eth::BlockTag::latest());
+  if (!block) throw Error("the node returned no latest block");
+  return block->timestamp;
+}
+
+namespace {
+
+std::uint64_t unlock_time(const contracts::Refund& r, std::uint64_t lock_time) {
+  return (r.created_at.fits_u64() ? r.created_at.low_u64() : 0) + lock_time;
+}
+
+}  // namespace
+
+nlohmann::json sub_account_json(const contracts::InferenceAccount& a, std::uint64_t lock_time, std::uint64_t now) {
+  auto refunds = nlohmann::json::array();
+  for (const auto& r : a.live_refunds()) {
+    if (r.processed) continue;
+    const auto unlock = unlock_time(r, lock_time);
+    refunds.push_back({{"index", r.index.to_dec()},
+                       {"amount", r.amount.to_dec()},
+                       {"amount0G", eth::format_amount(r.amount)},
+                       {"createdAt", r.created_at.to_dec()},
+                       {"unlocksAt", unlock},
+                       {"unlocksAtUtc", utc_time(unlock)},
+                       {"unlocked", unlock <= now}});
+  }
+  return {{"provider", a.provider.checksummed()},
+          {"balance", a.balance.to_dec()},
+          {"balance0G", eth::format_amount(a.balance)},
+          {"pendingRefund", a.pending_refund.to_dec()},
+          {"pendingRefund0G", eth::format_amount(a.pending_refund)},
+          {"acknowledged", a.acknowledged},
+          {"nonce", a.nonce.to_dec()},
+          {"generation", a.generation.to_dec()},
+          {"revokedBitmap", a.revoked_bitmap.to_hex()},
+          {"refunds", refunds}};
+}
+
+std::string sub_account_text(const contracts::InferenceAccount& a, std::uint64_t lock_time, std::uint64_t now) {
+  std::ostringstream out;
+  out << "  provider " << a.provider.checksummed() << "\n"
+      << "    balance          " << eth::format_amount(a.balance) << " 0G\n"
+      << "    pending refund   " << eth::format_amount(a.pending_refund) << " 0G\n"
+      << "    acknowledged     " << (a.acknowledged ? "yes" : "no") << "\n";
+  for (const auto& r : a.live_refunds()) {
+    if (r.processed) continue;
+    const auto unlock = unlock_time(r, lock_time);
+    out << "    refund #" << r.index.to_dec() << "        " << eth::format_amount(r.amount) << " 0G, "
+        << (unlock <= now ? "unlocked since " : "locked until ") << utc_time(unlock) << " ("
+        << relative_time(unlock, now) << ")\n";
+  }
+  return out.str();
 }
 
 }  // namespace zg::cli
