@@ -1,0 +1,318 @@
+#include "broker/provider_client.hpp"
+
+#include <httplib.h>
+
+#include <exception>
+
+#include "broker/sse.hpp"
+
+namespace zg::broker {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxQuotedBytes = 300;
+
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, kMaxQuotedBytes)) out += (c >= 0x20 && c < 0x7f) ? c : ' ';
+  if (text.size() > kMaxQuotedBytes) out += "...";
+  return out;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+std::pair<time_t, time_t> seconds_and_micros(std::chrono::milliseconds duration) {
+  return {static_cast<time_t>(duration.count() / 1000), static_cast<time_t>((duration.count() % 1000) * 1000)};
+}
+
+struct ServiceUrl {
+  std::string scheme_host_port;
+  std::string base_path;
+  std::string display;
+};
+
+ServiceUrl parse_service_url(std::string_view text) {
+  const auto scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) throw UsageError("provider URL must start with http:// or https://");
+  const std::string scheme = lower(text.substr(0, scheme_end));
+  if (scheme != "http" && scheme != "https") throw UsageError("provider URL scheme '" + printable(scheme) + "' is not http or https");
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+  if (scheme == "https") throw UsageError("this build has no HTTPS support for provider URLs");
+#endif
+  const std::string_view rest = text.substr(scheme_end + 3);
+  const auto authority_end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, authority_end);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    throw UsageError("provider URL has no host, or carries credentials: " + printable(text));
+  }
+  ServiceUrl url;
+  url.scheme_host_port = scheme + "://" + std::string(authority);
+  std::string path = authority_end == std::string_view::npos ? "" : std::string(rest.substr(authority_end));
+  if (const auto cut = path.find_first_of("?#"); cut != std::string::npos) path.erase(cut);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  url.base_path = path;
+  url.display = url.scheme_host_port + path;
+  return url;
+}
+
+std::optional<std::string> header_value(const httplib::Headers& headers, const std::string& name) {
+  // httplib's header map compares names case-insensitively.
+  const auto it = headers.find(name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+const std::string& string_field(const json& object, const char* name, const char* what) {
+  const auto it = object.find(name);
+  if (it == object.end() || !it->is_string()) throw ParseError(std::string(what) + ": `" + name + "` is missing or not a string");
+  return it->get_ref<const std::string&>();
+}
+
+std::string optional_string_field(const json& object, const char* name) {
+  const auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+json parse_object(std::string_view body, const std::string& what) {
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) throw ParseError(what + " is not a JSON object: " + printable(body));
+  return parsed;
+}
+
+std::string message_content(const json& completion) {
+  const auto choices = completion.find("choices");
+  if (choices == completion.end() || choices->is_null()) return {};
+  if (!choices->is_array()) throw ParseError("chat completion: `choices` is not an array");
+  if (choices->empty() || !choices->front().is_object()) return {};
+  const auto message = choices->front().find("message");
+  if (message == choices->front().end() || !message->is_object()) return {};
+  const auto content = message->find("content");
+  if (content == message->end() || content->is_null()) return {};
+  if (!content->is_string()) throw ParseError("chat completion: `message.content` is not a string");
+  return content->get<std::string>();
+}
+
+}  // namespace
+
+ProviderError::ProviderError(int status, std::string provider_message, const std::string& context)
+    : IoError(context + " failed: HTTP " + std::to_string(status) + ": " + provider_message),
+      status_(status),
+      provider_message_(std::move(provider_message)) {}
+
+std::string provider_error_text(std::string_view body) {
+  const json parsed = json::parse(body, nullptr, false);
+  if (!parsed.is_discarded() && parsed.is_object()) {
+    if (const auto error = parsed.find("error"); error != parsed.end()) return describe_error_member(*error);
+    if (const auto message = parsed.find("message"); message != parsed.end() && message->is_string()) {
+      return printable(message->get<std::string>());
+    }
+  }
+  if (body.empty()) return "(empty body)";
+  return printable(body);
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  }
+  return out;
+}
+
+ChatResponse parse_chat_completion(std::string body) {
+  const json completion = parse_object(body, "chat completion");
+  ChatResponse response;
+  response.completion_id = parse_completion_id(completion);
+  response.usage = parse_usage(completion);
+  response.content = message_content(completion);
+  response.body = std::move(body);
+  return response;
+}
+
+// One HTTP exchange. The body goes to `on_body` as it arrives when set, else into `body`.
+struct ProviderClient::Exchange {
+  std::string method;
+  std::string path;
+  std::string what;  // "chat completion", ... for messages
+  std::string request_body;
+  const std::string* authorization = nullptr;
+  std::function<void(std::string_view)> on_body;  // called only for 2xx answers
+
+  int status = 0;
+  httplib::Headers headers;
+  std::string body;  // 2xx: unless on_body; otherwise the error body (bounded)
+};
+
+ProviderClient::ProviderClient(std::string_view service_url, ProviderClientOptions options) : options_(options) {
+  ServiceUrl url = parse_service_url(service_url);
+  base_path_ = std::move(url.base_path);
+  display_url_ = std::move(url.display);
+  try {
+    client_ = std::make_unique<httplib::Client>(url.scheme_host_port);
+  } catch (const std::exception&) {
+    throw UsageError("provider URL " + display_url_ + " is not valid");
+  }
+  if (!client_->is_valid()) throw UsageError("provider URL " + display_url_ + " is not valid");
+  client_->set_keep_alive(true);
+  client_->set_tcp_nodelay(true);
+  const auto [connect_s, connect_us] = seconds_and_micros(options_.connect_timeout);
+  client_->set_connection_timeout(connect_s, connect_us);
+  const auto [read_s, read_us] = seconds_and_micros(options_.read_timeout);
+  client_->set_read_timeout(read_s, read_us);
+  client_->set_write_timeout(read_s, read_us);
+}
+
+ProviderClient::~ProviderClient() = default;
+
+void ProviderClient::send(Exchange& exchange) {
+  httplib::Request request;
+  request.method = exchange.method;
+  request.path = base_path_ + exchange.path;
+  request.body = exchange.request_body;
+  if (!exchange.request_body.empty()) request.set_header("Content-Type", "application/json");
+  if (exchange.authorization) request.set_header("Authorization", exchange.authorization->c_str());
+
+  std::exception_ptr failure;  // exceptions must not unwind through httplib
+  std::size_t received = 0;
+  bool too_large = false;
+  request.response_handler = [&](const httplib::Response& response) {
+    exchange.status = response.status;
+    exchange.headers = response.headers;
+    return true;
+  };
+  request.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+    received += size;
+    if (received > options_.max_body_bytes) {
+      too_large = true;
+      return false;
+    }
+    const std::string_view bytes(data, size);
+    const bool ok_status = exchange.status >= 200 && exchange.status < 300;
+    if (!ok_status || !exchange.on_body) {
+      exchange.body.append(bytes);
+      return true;
+    }
+    try {
+      exchange.on_body(bytes);
+      return true;
+    } catch (...) {
+      failure = std::current_exception();
+      return false;
+    }
+  };
+
+  const std::string context = exchange.what + " from " + display_url_;
+  std::lock_guard lock(mutex_);
+  const httplib::Result result = client_->send(request);
+  if (failure) std::rethrow_exception(failure);
+  if (too_large) throw IoError(context + ": answer larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+  if (!result) {
+    const bool timeout = result.error() == httplib::Error::Read || result.error() == httplib::Error::ConnectionTimeout;
+    throw IoError(context + " failed: " + httplib::to_string(result.error()) +
+                  (timeout ? " (no answer within the timeout)" : ""));
+  }
+  if (exchange.status < 200 || exchange.status >= 300) {
+    throw ProviderError(exchange.status, provider_error_text(exchange.body), context);
+  }
+}
+
+ChatResponse ProviderClient::chat(const std::string& request_json, const std::string& authorization) {
+  Exchange exchange{"POST", "/v1/proxy/chat/completions", "chat completion", request_json, &authorization, {}, 0, {}, {}};
+  send(exchange);
+  auto response = parse_chat_completion(std::move(exchange.body));
+  response.response_key = header_value(exchange.headers, "ZG-Res-Key");
+  return response;
+}
+
+ChatResponse ProviderClient::chat_stream(const std::string& request_json, const std::string& authorization,
+                                         const std::function<void(std::string_view)>& on_delta) {
+  ChatStreamParser parser;
+  std::string raw;
+  bool is_event_stream = true;
+  bool content_type_checked = false;
+  Exchange exchange{"POST", "/v1/proxy/chat/completions", "chat completion stream", request_json, &authorization, {}, 0, {}, {}};
+  exchange.on_body = [&](std::string_view bytes) {
+    if (!content_type_checked) {
+      content_type_checked = true;
+      const auto type = header_value(exchange.headers, "Content-Type");
+      // A provider may ignore "stream": a JSON answer is then taken as a whole at the end.
+      is_event_stream = !type || lower(*type).find("application/json") == std::string::npos;
+    }
+    raw.append(bytes);
+    if (!is_event_stream) return;
+    parser.feed(bytes, [&](const ChatChunk& chunk) {
+      if (!chunk.content.empty() && on_delta) on_delta(chunk.content);
+    });
+  };
+  send(exchange);
+
+  ChatResponse response;
+  if (content_type_checked && !is_event_stream) {
+    response = parse_chat_completion(std::move(raw));
+    if (on_delta && !response.content.empty()) on_delta(response.content);
+  } else {
+    parser.finish([&](const ChatChunk& chunk) {
+      if (!chunk.content.empty() && on_delta) on_delta(chunk.content);
+    });
+    response.body = std::move(raw);
+    response.streamed = true;
+    response.completion_id = parser.completion_id();
+    response.usage = parser.usage();
+    response.content = parser.content();
+  }
+  response.response_key = header_value(exchange.headers, "ZG-Res-Key");
+  return response;
+}
+
+std::string ProviderClient::get(const std::string& path, const std::string& what, const std::string* authorization) {
+  Exchange exchange{"GET", path, what, {}, authorization, {}, 0, {}, {}};
+  send(exchange);
+  return std::move(exchange.body);
+}
+
+SignatureRecord ProviderClient::signature(std::string_view chat_id, std::string_view model) {
+  if (chat_id.empty()) throw UsageError("a chat id is needed to fetch its signature");
+  std::string path = "/v1/proxy/signature/" + percent_encode(chat_id);
+  if (!model.empty()) path += "?model=" + percent_encode(model);
+  const auto body = get(path, "signature of chat " + printable(chat_id), nullptr);
+  const json record = parse_object(body, "signature record");
+  return SignatureRecord{string_field(record, "text", "signature record"),
+                         string_field(record, "signature", "signature record"),
+                         optional_string_field(record, "signing_address"), optional_string_field(record, "signing_algo")};
+}
+
+std::string ProviderClient::quote() { return get("/v1/quote", "TEE quote", nullptr); }
+
+UnsettledFee ProviderClient::unsettled_fee(const eth::Address& user, const std::string& authorization) {
+  const auto body = get("/v1/user/" + user.checksummed() + "/unsettledfee", "unsettled fee", &authorization);
+  const json record = parse_object(body, "unsettled fee");
+  const auto it = record.find("unsettledFee");
+  UnsettledFee fee{optional_string_field(record, "userAddress"), {}};
+  if (it != record.end() && it->is_string()) {
+    fee.fee = eth::Uint256::from_dec(it->get<std::string>());
+  } else if (it != record.end() && it->is_number_unsigned()) {
+    fee.fee = eth::Uint256(it->get<std::uint64_t>());
+  } else {
+    throw ParseError("unsettled fee: `unsettledFee` is missing or not a decimal amount: " + printable(body));
+  }
+  return fee;
+}
+
+json ProviderClient::models() { return parse_object(get("/v1/models", "model list", nullptr), "model list"); }
+
+}  // namespace zg::broker
