@@ -1,9 +1,23 @@
-// `zg inference token`: the provider Authorization header, computed offline.
+// `zg inference token|chat|verify|acknowledge`: the customer side of one inference call
+// (protocol-inference.md §2 steps 3-8): the Authorization header, a chat with a provider (streamed
+// to stdout as it arrives), verification of the TEE signature, the fee, and the user-level
+// acknowledgement of a provider after checking its TEE quote.
 #include <chrono>
+#include <fstream>
+#include <iostream>
+#include <iterator>
 
+#include "broker/provider_client.hpp"
+#include "broker/quote.hpp"
+#include "broker/session_cache.hpp"
 #include "broker/session_token.hpp"
+#include "broker/usage_accounting.hpp"
+#include "broker/verifier.hpp"
 #include "command.hpp"
 #include "common/error.hpp"
+#include "common/hex.hpp"
+#include "contracts/inference_serving.hpp"
+#include "ledger_view.hpp"
 
 namespace zg::cli {
 namespace {
@@ -56,6 +70,172 @@ int inference_token(Context& ctx, const Args& args) {
   return 0;
 }
 
+// Exit status when the answer arrived but its signature check failed (errors exit 1, usage 2).
+constexpr int kVerificationFailedExit = 3;
+
+eth::Address provider_option(const Args& args) { return eth::Address::from_hex(args.required("provider")); }
+
+contracts::InferenceService load_service(const contracts::InferenceServing& serving, const eth::Address& provider) {
+  auto service = serving.get_service(provider);
+  if (!service) {
+    throw UsageError("provider " + provider.checksummed() + " has no service registered in InferenceServing " +
+                     serving.address().checksummed() + " (check the address and --network)");
+  }
+  return std::move(*service);
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot read " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string chat_request_json(const Args& args, const contracts::InferenceService& service, bool stream) {
+  if (args.positionals().size() != 1) throw UsageError("give the prompt as one argument, e.g. zg inference chat --provider ADDR \"Hello\"");
+  nlohmann::json request = {{"model", args.value("model").value_or(service.model)},
+                            {"messages", {{{"role", "user"}, {"content", args.positionals()[0]}}}},
+                            {"stream", stream}};
+  if (stream) request["stream_options"] = {{"include_usage", true}};
+  if (args.value("max-tokens")) request["max_tokens"] = integer_option(args, "max-tokens", 0, 1, 1'000'000);
+  return request.dump();
+}
+
+nlohmann::json verification_json(const broker::VerificationReport& report) {
+  nlohmann::json j = {{"verdict", broker::to_string(report.verdict)}, {"reason", report.reason}};
+  if (!report.expected_signer.empty()) j["expectedSigner"] = report.expected_signer;
+  if (report.signature) j["signedText"] = report.signature->text;
+  return j;
+}
+
+int exit_status_of(const broker::VerificationReport& report) {
+  return report.verdict == broker::Verdict::failed ? kVerificationFailedExit : 0;
+}
+
+// The token's generation from the chain: 0 while the sub-account does not exist.
+broker::GenerationReader generation_from(const contracts::InferenceServing& serving) {
+  return [&serving](const eth::Address& user, const eth::Address& provider) -> std::uint64_t {
+    const auto account = serving.get_account(user, provider);
+    if (!account) return 0;
+    if (!account->generation.fits_u64()) throw ParseError("Account.generation does not fit 64 bits");
+    return account->generation.low_u64();
+  };
+}
+
+int inference_chat(Context& ctx, const Args& args) {
+  const auto provider = provider_option(args);
+  const bool stream = !args.flag("no-stream");
+  auto chain = connect(ctx);
+  const contracts::InferenceServing serving(*chain.rpc, ctx.network().inference);
+  const auto service = load_service(serving, provider);
+  const auto request = chat_request_json(args, service, stream);
+  broker::SessionCache sessions(ctx.wallet_key(), generation_from(serving));
+  const auto authorization = sessions.authorization_header(provider);
+
+  broker::ProviderClient client(service.url);
+  const bool print_deltas = !ctx.json_output;
+  const auto answer = stream ? client.chat_stream(request, authorization,
+                                                  [&](std::string_view delta) {
+                                                    if (print_deltas) std::cout << delta << std::flush;
+                                                  })
+                             : client.chat(request, authorization);
+  if (print_deltas && !stream) std::cout << answer.content;
+  if (print_deltas) std::cout << "\n" << std::flush;
+
+  const auto report = broker::verify_chat(client, service, answer.chat_id().value_or(""), as_bytes(answer.body));
+  broker::UsageAccounting accounting;
+  std::optional<eth::Uint256> fee;
+  if (answer.usage) fee = accounting.record(provider, *answer.usage, service.input_price, service.output_price);
+
+  if (ctx.json_output) {
+    nlohmann::json j = {{"content", answer.content}, {"chatId", answer.chat_id().value_or("")},
+                        {"verification", verification_json(report)}, {"usage", nullptr}, {"fee", nullptr}};
+    if (answer.usage) j["usage"] = {{"prompt_tokens", answer.usage->prompt_tokens}, {"completion_tokens", answer.usage->completion_tokens}};
+    if (fee) j["fee"] = {{"neuron", fee->to_dec()}, {"0G", eth::format_amount(*fee)}};
+    ctx.emit(j, "");
+  } else {
+    ctx.progress("verification: " + std::string(broker::to_string(report.verdict)) + " (" + report.reason + ")");
+    ctx.progress("chat id: " + answer.chat_id().value_or("(none)"));
+    if (answer.usage) {
+      ctx.progress("usage: " + std::to_string(answer.usage->prompt_tokens) + " prompt + " +
+                   std::to_string(answer.usage->completion_tokens) + " completion tokens; fee " +
+                   eth::format_amount(*fee) + " 0G");
+    } else {
+      ctx.progress("usage: not reported by the provider");
+    }
+  }
+  return exit_status_of(report);
+}
+
+std::string verification_text(const broker::VerificationReport& report) {
+  return std::string(broker::to_string(report.verdict)) + ": " + report.reason;
+}
+
+int inference_verify(Context& ctx, const Args& args) {
+  std::optional<std::string> received;
+  if (const auto file = args.value("response-file")) received = read_file_bytes(*file);
+  const auto bytes = received ? std::optional<ByteSpan>(as_bytes(*received)) : std::nullopt;
+
+  broker::VerificationReport report;
+  if (args.value("text") || args.value("signature") || args.value("signer")) {
+    report = broker::verify_signed_text(args.required("text"), args.required("signature"),
+                                        eth::Address::from_hex(args.required("signer")).checksummed(), bytes);
+  } else {
+    const auto provider = provider_option(args);
+    auto chain = connect(ctx);
+    const contracts::InferenceServing serving(*chain.rpc, ctx.network().inference);
+    const auto service = load_service(serving, provider);
+    broker::ProviderClient client(service.url);
+    report = broker::verify_chat(client, service, args.required("chat-id"), bytes);
+  }
+  ctx.emit(verification_json(report), verification_text(report));
+  return exit_status_of(report);
+}
+
+// What to do about the user-level acknowledgement once the quote checks passed.
+struct AcknowledgeOutcome {
+  std::string action;  // "none", "sent", "fund-first"
+  std::string text;
+  std::optional<eth::Receipt> receipt;
+};
+
+AcknowledgeOutcome acknowledge_if_needed(Context& ctx, eth::RpcClient& rpc, std::uint64_t chain_id,
+                                         const contracts::InferenceServing& serving, const eth::Address& provider) {
+  const auto key = ctx.wallet_key();
+  const auto user = eth::Address::from_public_key(key.public_key());
+  const auto account = serving.get_account(user, provider);
+  if (!account) {
+    return {"fund-first", "you have no sub-account with " + provider.checksummed() + " yet: fund it with `zg ledger transfer --provider " +
+                              provider.checksummed() + " --amount 1` (that acknowledges too)", std::nullopt};
+  }
+  if (account->acknowledged) return {"none", "already acknowledged; nothing sent", std::nullopt};
+  eth::TxSender sender(rpc, key, chain_id);
+  ctx.progress("sending acknowledgeTEESigner(" + provider.checksummed() + ", true) ...");
+  auto receipt = serving.acknowledge_tee_signer(sender, provider, true);
+  return {"sent", "acknowledged in transaction " + to_hex(receipt.transaction_hash), receipt};
+}
+
+int inference_acknowledge(Context& ctx, const Args& args) {
+  const auto provider = provider_option(args);
+  auto chain = connect(ctx);
+  const contracts::InferenceServing serving(*chain.rpc, ctx.network().inference);
+  const auto service = load_service(serving, provider);
+  broker::ProviderClient client(service.url);
+  const auto check = broker::check_quote(broker::parse_quote(client.quote()), service.tee_signer_address);
+  if (!check.acceptable()) throw Error("refusing to acknowledge " + provider.checksummed() + ": " + check.summary());
+  if (!service.tee_signer_acknowledged) {
+    ctx.progress("warning: the contract owner has not acknowledged this provider's TEE signer; requests will be refused until then");
+  }
+  const auto outcome = acknowledge_if_needed(ctx, *chain.rpc, chain.chain_id, serving, provider);
+  nlohmann::json j = {{"provider", provider.checksummed()},
+                      {"teeSigner", service.tee_signer_address.checksummed()},
+                      {"quote", {{"signerMatches", check.signer_matches}, {"attestedSigner", check.attested_signer},
+                                 {"composeHash", check.compose_hash == broker::ComposeHashCheck::matches ? "matches" : "not present"}}},
+                      {"action", outcome.action}};
+  if (outcome.receipt) j["transactionHash"] = to_hex(outcome.receipt->transaction_hash);
+  ctx.emit(j, check.summary() + "\n" + outcome.text);
+  return 0;
+}
+
 }  // namespace
 
 void add_inference_commands(std::vector<Command>& commands) {
@@ -74,6 +254,46 @@ void add_inference_commands(std::vector<Command>& commands) {
         {"token-id", "I", "255 = ephemeral (default), 0..254 = persistent API key"},
         {"expires-at-ms", "E", "explicit expiresAt in ms (default: timestamp + 24 h, or 0 for API keys)"}},
        inference_token});
+  commands.push_back(
+      {"inference chat", "ask a provider, verify the answer, show usage and fee",
+       "Sends the prompt to the provider's OpenAI-compatible proxy with a signed session token and\n"
+       "streams the answer to stdout as it arrives (--no-stream waits for the whole answer). Then it\n"
+       "fetches the TEE signature for the chat id and prints to stderr the verdict (verified,\n"
+       "signature-only, failed, not verifiable), the chat id, the token usage and the fee in 0G.\n"
+       "With --json, stdout gets one JSON object {content, chatId, verification, usage, fee}.\n"
+       "Exit status 3 when the signature check failed.\n\n"
+       "example: zg inference chat --provider 0x7099...79C8 --max-tokens 64 \"What is 0G?\"",
+       {{"provider", "ADDR", "the provider's address"},
+        {"model", "M", "model id (default: the service's on-chain model)"},
+        {"no-stream", "", "wait for the whole answer instead of streaming"},
+        {"max-tokens", "N", "max_tokens for the answer"}},
+       inference_chat});
+  commands.push_back(
+      {"inference verify", "verify a provider's TEE signature for a past answer",
+       "Online: fetches the signature of --chat-id from the provider (it keeps it about 20 minutes)\n"
+       "and checks it against the signer the contract names. Without --response-file the best\n"
+       "verdict is signature-only, since the answer's bytes are not at hand.\n"
+       "Offline: --text, --signature and --signer check a signed text with no network at all.\n"
+       "Exit status 3 when the signature check failed.\n\n"
+       "example: zg inference verify --provider 0x7099...79C8 --chat-id 6f1c3e2a-... --response-file answer.json\n"
+       "example: zg inference verify --text \"<req>:<resp>\" --signature 0x... --signer 0x3C44...93BC",
+       {{"provider", "ADDR", "the provider that answered"},
+        {"chat-id", "ID", "the ZG-Res-Key header or completion id of the answer"},
+        {"response-file", "FILE", "the exact response bytes (body or SSE stream) to compare with the signed hash"},
+        {"text", "T", "offline: the signed text"},
+        {"signature", "S", "offline: the signature (0x + 130 hex digits)"},
+        {"signer", "ADDR", "offline: the expected signer"}},
+       inference_verify});
+  commands.push_back(
+      {"inference acknowledge", "check a provider's TEE quote, then acknowledge it",
+       "Fetches GET /v1/quote, checks that it attests the contract's teeSignerAddress and (for\n"
+       "dstack) that sha256(app_compose) equals the compose-hash event, and refuses otherwise.\n"
+       "Then: without a sub-account it tells you to fund one (`zg ledger transfer`, which also\n"
+       "acknowledges); with an unacknowledged sub-account it sends acknowledgeTEESigner(provider,\n"
+       "true); when already acknowledged it sends nothing.\n\n"
+       "example: zg inference acknowledge --provider 0x7099...79C8 --key-file ~/.zg/key",
+       {{"provider", "ADDR", "the provider to acknowledge"}},
+       inference_acknowledge});
 }
 
 }  // namespace zg::cli

@@ -4,6 +4,8 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -12,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/usage_accounting.hpp"
+#include "cli_runner.hpp"
+#include "vectors.hpp"
 #include "broker/verifier.hpp"
 #include "common/hex.hpp"
 #include "crypto/eip191.hpp"
@@ -177,6 +181,31 @@ TEST(Verifier, OfflineSdkVectorTextIsSignatureOnlyWithoutBytes) {
   const auto sig = crypto::personal_sign(crypto::PrivateKey::from_hex(kTeeKey), as_bytes(text)).to_hex(27);
   EXPECT_EQ(broker::verify_signed_text(text, sig, kTeeAddress, std::nullopt).verdict, broker::Verdict::signature_only);
   EXPECT_EQ(broker::verify_signed_text(text + "x", sig, kTeeAddress, std::nullopt).verdict, broker::Verdict::failed);
+}
+
+TEST(CliVerify, SdkResponseVectorOfflineWithAndWithoutTheBytes) {
+  const auto v = test::load_vectors("inference-vectors.json")["responseSignature"];
+  const std::vector<std::string> base = {"inference", "verify", "--text", v["text"].get<std::string>(), "--signature",
+                                         v["signature"].get<std::string>(), "--signer", v["teeSignerAddress"].get<std::string>()};
+  auto r = test::run_zg(base);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "signature-only: signature ok; the received response bytes are not available\n");
+
+  const auto file = std::filesystem::temp_directory_path() / "zg-test-response-vector.json";
+  std::ofstream(file, std::ios::binary) << v["responseBody"].get<std::string>();
+  auto with_bytes = base;
+  with_bytes.insert(with_bytes.begin(), "--json");
+  with_bytes.insert(with_bytes.end(), {"--response-file", file.string()});
+  r = test::run_zg(with_bytes);
+  std::filesystem::remove(file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.json()["verdict"], "verified") << r.out;
+
+  auto tampered = base;
+  tampered[3] += "x";
+  r = test::run_zg(tampered);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.out.find("failed: signed by 0x"), std::string::npos) << r.out;
 }
 
 TEST(UsageAccounting, FeePerAnswerAndTotalsPerProviderInNeuron) {
