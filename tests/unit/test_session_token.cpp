@@ -280,6 +280,42 @@ TEST(SessionValidation, SignatureEncoding) {
                   SessionTokenCheck::signature_recovery, "failed to recover public key from signature: ");
 }
 
+// Untrusted input: whatever the bytes, the validator answers with a SessionTokenError, never
+// another exception type or a crash.
+TEST(SessionValidation, GarbagePayloadsOnlyEverGiveSessionTokenErrors) {
+  const std::string raw = session_vector()["rawMessage"].get<std::string>();
+  const std::string signature = session_vector()["signature"].get<std::string>();
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  constexpr std::string_view kSyntax = "{}[]\"\\:,|0x9e-.\x80";  // JSON syntax, digits, a stray UTF-8 byte
+  int rejected = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string payload = raw + "|" + signature;
+    const auto edits = 1 + next() % 4;
+    for (std::uint64_t e = 0; e < edits; ++e) {
+      const auto at = next() % payload.size();
+      switch (next() % 3) {
+        case 0: payload[at] = static_cast<char>(next()); break;
+        case 1: payload.erase(at, 1 + next() % 8); break;
+        default: payload.insert(at, 1, kSyntax[next() % kSyntax.size()]); break;
+      }
+      if (payload.empty()) payload = "|";
+    }
+    // Any exception other than SessionTokenError escapes and fails the test.
+    try {
+      (void)validate_authorization_header(std::string(kBearerPrefix) + base64_encode(as_bytes(payload)), provider_context());
+    } catch (const SessionTokenError&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 1900);  // nearly every mutation breaks the JSON or the signature
+}
+
 TEST(SessionValidation, FreshTokenRoundTrip) {
   const auto address = eth::Address::from_public_key(user_key().public_key()).checksummed();
   const auto token = ephemeral_token(address, input("provider"), now_ms(), generate_nonce(now_ms()), 0);
