@@ -8,15 +8,19 @@
 
 #include <regex>
 
-#include "../../simulators/provider/balance_gate.cpp"
-#include "../../simulators/provider/chat_model.cpp"
-#include "../../simulators/provider/chat_signature.cpp"
-#include "../../simulators/provider/fee_ledger.cpp"
-#include "../../simulators/provider/provider_config.cpp"
-#include "../../simulators/provider/quote.cpp"
-#include "../../simulators/provider/rate_limiter.cpp"
-#include "../../simulators/provider/sse_writer.cpp"
+#include "balance_gate.hpp"
+#include "chat_model.hpp"
+#include "chat_signature.hpp"
+#include "fee_ledger.hpp"
+#include "provider_config.hpp"
+#include "quote.hpp"
+#include "rate_limiter.hpp"
+#include "sse_writer.hpp"
 #include "broker/quote.hpp"
+#include "common/base64.hpp"
+#include "common/error.hpp"
+#include "crypto/keccak.hpp"
+#include "crypto/sha256.hpp"
 #include "broker/response_signature.hpp"
 #include "common/hex.hpp"
 
