@@ -152,7 +152,7 @@ TEST_F(LedgerCli, FundUseKeysRetrieveAndRefund) {
   ASSERT_EQ(zg({"inference", "api-key", "revoke", "--provider", provider(), "--token-id", "0"}).exit_code, 0);
   auto list = zg({"inference", "api-key", "list", "--provider", provider(), "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
-  EXPECT_EQ(list.json()["revokedTokenIds"], nlohmann::json({0}));
+  EXPECT_EQ(list.json()["revokedTokenIds"], nlohmann::json::array({0}));
   EXPECT_EQ(list.json()["nextFreeTokenId"], 1);
   const auto revoked = zg({"inference", "api-key", "create", "--provider", provider(), "--token-id", "0"});
   EXPECT_EQ(revoked.exit_code, 2);
