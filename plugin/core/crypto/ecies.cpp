@@ -77,12 +77,11 @@ Bytes encrypt(const PublicKey& receiver, ByteSpan plaintext, const PrivateKey& e
   secure_wipe(shared.data(), shared.size());
   auto sealed = aes256_gcm_encrypt(key.view(), nonce, plaintext);
 
-  Bytes blob;
-  blob.reserve(kOverhead + plaintext.size());
-  append(blob, ephemeral_public);
-  append(blob, nonce);
-  append(blob, sealed.tag);
-  append(blob, sealed.ciphertext);
+  Bytes blob(kOverhead + plaintext.size());
+  auto out = std::copy(ephemeral_public.begin(), ephemeral_public.end(), blob.begin());
+  out = std::copy(nonce.begin(), nonce.end(), out);
+  out = std::copy(sealed.tag.begin(), sealed.tag.end(), out);
+  std::copy(sealed.ciphertext.begin(), sealed.ciphertext.end(), out);
   return blob;
 }
 
