@@ -131,6 +131,26 @@ TEST_F(InferenceContractsTest, RegisteredServiceReadsBackAcknowledged) {
   EXPECT_EQ(service_name(), "inference-v1.0");
 }
 
+TEST_F(InferenceContractsTest, ListingWalksEveryPageOfFifty) {
+  const auto before = serving().get_all_services().size();
+  // Enough providers that the listing needs at least three getAllServices pages (50 per page).
+  constexpr std::size_t kExtra = 101;
+  std::vector<eth::Address> added;
+  for (std::size_t i = 0; i < kExtra; ++i) {
+    eth::TxSender p(*rpc_, fresh_key("paging-" + std::to_string(i)), state().chain_id);
+    auto params = service_params(tee_signer());
+    params.model = "paging-model-" + std::to_string(i);
+    serving().add_or_update_service(p, params, parse_amount("100"));
+    added.push_back(p.address());
+  }
+  const auto all = serving().get_all_services();
+  ASSERT_EQ(all.size(), before + kExtra);
+  for (std::size_t i = 0; i < kExtra; ++i) {
+    const auto n = std::count_if(all.begin(), all.end(), [&](const auto& s) { return s.provider == added[i]; });
+    EXPECT_EQ(n, 1) << "provider " << i;
+  }
+}
+
 TEST_F(InferenceContractsTest, ServiceWithoutEnoughStakeIsRefusedDecoded) {
   eth::TxSender other(*rpc_, fresh_key("understaked"), state().chain_id);
   try {
