@@ -38,7 +38,10 @@ nlohmann::json state_json(const devnet::DevnetState& s) {
            {{"ledger", s.contracts.ledger.checksummed()},
             {"inference", s.contracts.inference.checksummed()},
             {"finetune", s.contracts.finetune.checksummed()}}},
-          {"accounts", accounts}};
+          {"accounts", accounts},
+          {"provider", s.provider_url.empty() ? nlohmann::json(nullptr)
+                                               : nlohmann::json{{"address", s.account("provider").address.checksummed()},
+                                                                {"url", s.provider_url}, {"pid", s.provider_pid}}}};
 }
 
 std::string state_text(const devnet::DevnetState& s) {
@@ -47,7 +50,12 @@ std::string state_text(const devnet::DevnetState& s) {
       << "LedgerManager       " << s.contracts.ledger.checksummed() << "\n"
       << "InferenceServing    " << s.contracts.inference.checksummed() << "\n"
       << "FineTuningServing   " << s.contracts.finetune.checksummed() << "\n"
-      << "lock time           " << s.lock_time_seconds << " s\n"
+      << "lock time           " << s.lock_time_seconds << " s\n";
+  if (!s.provider_url.empty()) {
+    out << "inference provider  " << s.account("provider").address.checksummed() << " at " << s.provider_url
+        << " (zg-provider-sim, pid " << s.provider_pid << ")\n";
+  }
+  out
       << "dev accounts (anvil test keys, also in the devnet file):\n";
   for (const auto& a : s.accounts) out << "  " << a.role << std::string(20 - std::min<std::size_t>(a.role.size(), 19), ' ') << a.address.checksummed() << "\n";
   return out.str();
@@ -63,6 +71,7 @@ int devnet_up(Context& ctx, const Args& args) {
   options.lock_time_seconds = parse_count(args, "lock-time", 3600);
   options.penalty_percentage = parse_count(args, "penalty-percentage", 30);
   options.detach = true;
+  options.start_provider = !args.flag("no-provider");
   options.progress = [&](const std::string& line) { ctx.progress("devnet: " + line); };
   auto net = devnet::Devnet::up(options);
   ctx.emit(state_json(net.state()), "devnet is up\n" + state_text(net.state()) +
@@ -126,11 +135,13 @@ void add_devnet_commands(std::vector<Command>& commands) {
       {"devnet up", "start a local 0G devnet (anvil + the real 0G contracts)",
        "Starts anvil on a free loopback port, deploys LedgerManager, InferenceServing and\n"
        "FineTuningServing (SDK 0.9.0 bytecode) behind OpenZeppelin UpgradeableBeacon + BeaconProxy,\n"
-       "initializes them, registers inference/v1.0 and fine-tuning/v1.0, and writes the RPC URL,\n"
-       "chain id, addresses and dev keys to the devnet file. Later commands use it by default.\n\n"
+       "initializes them, registers inference/v1.0 and fine-tuning/v1.0, starts an inference provider\n"
+       "(zg-provider-sim: registers itself, the devnet owner acknowledges its TEE signer), and writes\n"
+       "the RPC URL, chain id, addresses and dev keys to the devnet file. Later commands use it by default.\n\n"
        "example: zg devnet up && zg ledger show --key-file <(...)",
        {{"lock-time", "SECONDS", "refund lock time of the serving contracts (3600..604800, default 3600)"},
-        {"penalty-percentage", "N", "fine-tuning penalty for unacknowledged deliverables (default 30)"}},
+        {"penalty-percentage", "N", "fine-tuning penalty for unacknowledged deliverables (default 30)"},
+        {"no-provider", "", "do not start the inference provider simulator"}},
        devnet_up});
   commands.push_back({"devnet down", "stop the devnet that `devnet up` started",
                       "Stops exactly the anvil process recorded in the devnet file (by PID, after checking it\n"

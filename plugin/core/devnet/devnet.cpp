@@ -5,6 +5,7 @@
 #include "contracts/serving_contracts.hpp"
 #include "crypto/secp256k1.hpp"
 #include "devnet/contract_artifacts.hpp"
+#include "devnet/provider_process.hpp"
 #include "eth/tx_sender.hpp"
 
 namespace zg::devnet {
@@ -83,8 +84,9 @@ std::vector<DevAccount> dev_accounts() {
   return accounts;
 }
 
-Devnet::Devnet(std::optional<Anvil> anvil, DevnetState state, std::filesystem::path state_file)
-    : anvil_(std::move(anvil)), state_(std::move(state)), state_file_(std::move(state_file)) {}
+Devnet::Devnet(std::optional<Anvil> anvil, std::optional<ChildProcess> provider, DevnetState state,
+               std::filesystem::path state_file)
+    : anvil_(std::move(anvil)), provider_(std::move(provider)), state_(std::move(state)), state_file_(std::move(state_file)) {}
 
 Devnet::~Devnet() {
   // An owned devnet lives as long as this object: the anvil destructor stops it; the state file
@@ -122,16 +124,39 @@ Devnet Devnet::up(const DevnetOptions& options) {
   eth::TxSender owner(rpc, owner_key, state.chain_id);
   state.contracts = deploy_contracts(rpc, owner, options);
 
+  std::optional<ChildProcess> provider;
+  if (options.start_provider) {
+    options.progress("starting the inference provider simulator (registers itself; the owner acknowledges its TEE signer)");
+    auto running = start_provider_simulator(state, options.state_file.parent_path() / "provider", options.detach,
+                                            options.provider_arguments);
+    state.provider_pid = running.process.pid();
+    state.provider_url = running.url;
+    options.progress("provider " + state.account("provider").address.checksummed() + " serves at " + running.url);
+    provider = std::move(running.process);
+  }
+
   state.save(options.state_file);
   options.progress("devnet ready; state in " + options.state_file.string());
   if (options.detach) {
     anvil.release();
-    return Devnet(std::nullopt, std::move(state), options.state_file);
+    if (provider) provider->release();
+    return Devnet(std::nullopt, std::nullopt, std::move(state), options.state_file);
   }
-  return Devnet(std::move(anvil), std::move(state), options.state_file);
+  return Devnet(std::move(anvil), std::move(provider), std::move(state), options.state_file);
+}
+
+void Devnet::stop_provider() {
+  // SIGTERM: the simulator settles what it has billed before it exits.
+  if (provider_) {
+    provider_->stop(std::chrono::seconds(10));
+    provider_.reset();
+  } else if (state_.provider_pid > 0) {
+    stop_process_by_pid(state_.provider_pid, "zg-provider-sim", std::chrono::seconds(10));
+  }
 }
 
 void Devnet::down() {
+  stop_provider();
   if (anvil_) {
     anvil_->stop();
     anvil_.reset();
@@ -145,6 +170,7 @@ void Devnet::down() {
 bool stop_devnet(const std::filesystem::path& state_file) {
   if (!std::filesystem::exists(state_file)) return false;
   const auto state = DevnetState::load(state_file);
+  if (state.provider_pid > 0) stop_process_by_pid(state.provider_pid, "zg-provider-sim", std::chrono::seconds(10));
   const bool stopped = stop_process_by_pid(state.anvil_pid, "anvil");
   std::filesystem::remove(state_file);
   return stopped;

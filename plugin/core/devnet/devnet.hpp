@@ -16,6 +16,8 @@ struct DevnetOptions {
   std::uint64_t lock_time_seconds = 3600;    // the contracts allow 1 h .. 7 d
   std::uint64_t penalty_percentage = 30;     // fine-tuning penalty for unacknowledged deliverables
   bool detach = false;                       // leave anvil running after this process exits
+  bool start_provider = false;               // also run zg-provider-sim, registered and acknowledged
+  std::vector<std::string> provider_arguments;  // extra zg-provider-sim flags
   std::function<void(const std::string&)> progress = [](const std::string&) {};
 };
 
@@ -38,8 +40,11 @@ class Devnet {
   ~Devnet();
 
  private:
-  Devnet(std::optional<Anvil> anvil, DevnetState state, std::filesystem::path state_file);
-  std::optional<Anvil> anvil_;  // empty for a detached devnet
+  Devnet(std::optional<Anvil> anvil, std::optional<ChildProcess> provider, DevnetState state,
+         std::filesystem::path state_file);
+  void stop_provider();
+  std::optional<Anvil> anvil_;            // empty for a detached devnet
+  std::optional<ChildProcess> provider_;  // declared after anvil_: destroyed (stopped) first
   DevnetState state_;
   std::filesystem::path state_file_;
 };

@@ -82,6 +82,11 @@ DevnetState DevnetState::load(const std::filesystem::path& path) {
   s.lock_time_seconds = field<std::uint64_t>(j, "lockTimeSeconds");
   s.penalty_percentage = field<std::uint64_t>(j, "penaltyPercentage");
   s.contracts = contracts_from(field<json>(j, "contracts"));
+  if (j.contains("provider")) {
+    const auto& p = j.at("provider");
+    s.provider_pid = field<int>(p, "pid");
+    s.provider_url = field<std::string>(p, "url");
+  }
   for (const auto& a : field<json>(j, "accounts")) {
     s.accounts.push_back({field<std::string>(a, "role"), address_field(a, "address"), field<std::string>(a, "privateKey")});
   }
@@ -93,7 +98,7 @@ void DevnetState::save(const std::filesystem::path& path) const {
   for (const auto& a : accounts) {
     accounts_json.push_back({{"role", a.role}, {"address", a.address.checksummed()}, {"privateKey", a.private_key}});
   }
-  const json j = {{"rpcUrl", rpc_url},
+  json j = {{"rpcUrl", rpc_url},
                   {"chainId", chain_id},
                   {"anvilPid", anvil_pid},
                   {"anvilLog", anvil_log},
@@ -101,6 +106,7 @@ void DevnetState::save(const std::filesystem::path& path) const {
                   {"penaltyPercentage", penalty_percentage},
                   {"contracts", contracts_json(contracts)},
                   {"accounts", accounts_json}};
+  if (!provider_url.empty()) j["provider"] = {{"pid", provider_pid}, {"url", provider_url}};
   write_file_atomically(path, j.dump(2) + "\n", 0600);
 }
 

@@ -31,6 +31,8 @@ struct DevnetState {
   std::uint64_t penalty_percentage = 0;
   DevnetContracts contracts;
   std::vector<DevAccount> accounts;
+  int provider_pid = -1;     // zg-provider-sim, when the devnet runs one
+  std::string provider_url;  // its Service.url; empty when none
 
   const DevAccount& account(const std::string& role) const;  // UsageError when absent
 
