@@ -193,6 +193,9 @@ int ledger_retrieve(Context& ctx, const Args& args) {
     const auto subs = inference_sub_accounts(ctx, *chain.rpc, ledger_manager, sender.address(), providers);
     j["accounts"] = sub_accounts_json(subs);
     text += locked_summary(subs);
+  } else {
+    text += "refund requested from " + std::to_string(providers.size()) + " " + service.kind +
+            " provider(s); run `zg ledger retrieve --service " + service.kind + "` again after the lock time to collect\n";
   }
   ctx.emit(j, text);
   return 0;

@@ -209,6 +209,24 @@ TEST_F(LedgerCli, FundUseKeysRetrieveAndRefund) {
   EXPECT_EQ(rpc.get_balance(wallet), before + parse_amount("7") - *receipt->effective_gas_price * eth::Uint256(receipt->gas_used));
 }
 
+TEST_F(LedgerCli, FineTuningSubAccountsUseTheirOwnServiceName) {
+  const std::vector<std::string> env{env_[0], "ZG_PRIVATE_KEY=" + state_.account("owner").private_key};
+  ASSERT_EQ(test::run_zg({"ledger", "add", "--amount", "5"}, env).exit_code, 0);
+  const auto provider = state_.account("finetune-provider").address.checksummed();
+  const auto transfer = test::run_zg(
+      {"ledger", "transfer", "--service", "fine-tuning", "--provider", provider, "--amount", "1", "--json"}, env);
+  ASSERT_EQ(transfer.exit_code, 0) << transfer.err;
+  EXPECT_EQ(transfer.json()["service"], "fine-tuning-v1.0");
+  EXPECT_EQ(transfer.json()["ledger"]["availableBalance0G"], "4");
+  EXPECT_EQ(transfer.json()["ledger"]["totalBalance0G"], "5");
+  const auto retrieve = test::run_zg({"ledger", "retrieve", "--service", "fine-tuning", "--all"}, env);
+  ASSERT_EQ(retrieve.exit_code, 0) << retrieve.err;
+  EXPECT_NE(retrieve.out.find("refund requested from 1 fine-tuning provider(s)"), std::string::npos) << retrieve.out;
+  // The inference view of the same wallet has no sub-accounts.
+  const auto show = test::run_zg({"ledger", "show"}, env);
+  EXPECT_NE(show.out.find("no inference provider sub-accounts"), std::string::npos) << show.out;
+}
+
 TEST_F(LedgerCli, ClearErrorsBeforeAnythingIsSent) {
   const auto bad_provider = zg({"ledger", "transfer", "--provider", "0x123", "--amount", "1"});
   EXPECT_EQ(bad_provider.exit_code, 2);
