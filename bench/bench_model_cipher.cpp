@@ -75,6 +75,7 @@ void generate_input() {
 
 void ensure_input() {
   static const bool ready = [] {
+    (void)work_dir();  // construct it before registering the handler, so it outlives the handler
     std::atexit([] {
       std::error_code ignored;
       fs::remove_all(work_dir(), ignored);
