@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "common/hex.hpp"
 #include "contracts/inference_serving.hpp"
 #include "contracts/ledger_manager.hpp"
 #include "crypto/keccak.hpp"
@@ -352,6 +353,26 @@ TEST_F(InferenceContractsTest, RevokingTokensChangesBitmapAndGeneration) {
   } catch (const contracts::ContractRevert& e) {
     EXPECT_EQ(e.error_name(), "CannotRevokeWithNonZeroBalance") << e.what();
   }
+}
+
+// Values computed with ethers 6 (TypedDataEncoder.hash, Wallet.signTypedData) for the same inputs.
+TEST(TeeSettlementDigest, MatchesEthersTypedDataHashAndSignature) {
+  contracts::TeeSettlement s;
+  s.requests_hash.fill(0xab);
+  s.nonce = eth::Uint256(1700000000123ULL);
+  s.provider = eth::Address::from_hex("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+  s.user = eth::Address::from_hex("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+  s.total_fee = eth::Uint256(550000000000ULL);
+  const auto contract = eth::Address::from_hex("0xa79F4c8311FF93C06b8CfB403690cc987c93F91E");
+  EXPECT_EQ(to_hex(contracts::tee_settlement_digest(16602, contract, s)),
+            "0xc9f6dfbaaec78526b394856396529526e7d33edd1a3bfc3b682de664c6d82510");
+  contracts::sign_tee_settlement(
+      s, 16602, contract, crypto::PrivateKey::from_hex("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"));
+  EXPECT_EQ(to_hex(s.signature),
+            "0x6288d757e554d1339e01208c18df53f83e20cb027ce030b3a9bfa75ddeb0acc5352bf070593d5a3a018ed4786848653f277517d4c7"
+            "e5c356325d03afc5ff72c21b");
+  // Another chain is another domain: the same settlement must not verify there.
+  EXPECT_NE(contracts::tee_settlement_digest(16661, contract, s), contracts::tee_settlement_digest(16602, contract, s));
 }
 
 TEST(TokenIds, LowestFreeIdSkipsRevokedBitsAcrossLimbs) {
