@@ -262,6 +262,12 @@ TEST_F(InferenceContractsTest, BadSignatureAndStaleNonceAreRejectedWithoutChargi
   EXPECT_EQ(serving().get_account(user_tx->address(), provider())->balance, parse_amount("1.75"));
   EXPECT_EQ(ledger().get_ledger(user_tx->address())->total_balance, parse_amount("9.75"));
 
+  // A settlement naming another provider than the sender.
+  auto foreign = settlement(user_tx->address(), "0.25", 7, key("tee-signer"));
+  foreign.provider = state().account("owner").address;
+  statuses = serving().settle_fees_with_tee(provider_tx, {foreign});
+  EXPECT_EQ(statuses[0], SettlementStatus::provider_mismatch) << contracts::settlement_status_name(statuses[0]);
+
   // More than the balance: what is there is charged, the rest is reported unsettled.
   const auto partial =
       serving().settle_fees_with_tee_detailed(provider_tx, {settlement(user_tx->address(), "2", 6, key("tee-signer"))});
