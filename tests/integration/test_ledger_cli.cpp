@@ -25,7 +25,8 @@ class LedgerCli : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     env_ = {"ZG_DEVNET_FILE=" + (dir_ / "devnet.json").string()};
-    const auto up = test::run_zg({"devnet", "up"}, env_);
+    // Without the provider simulator: this suite registers its own services with known prices.
+    const auto up = test::run_zg({"devnet", "up", "--no-provider"}, env_);
     ASSERT_EQ(up.exit_code, 0) << up.err;
     state_ = devnet::DevnetState::load(dir_ / "devnet.json");
     key_file_ = dir_ / "user.key";
