@@ -166,6 +166,36 @@ bool stop_process_by_pid(int pid, const std::string& expected_name, std::chrono:
   return true;
 }
 
+namespace {
+
+std::optional<int> port_after(std::string_view text, std::string_view marker) {
+  const auto at = text.find(marker);
+  if (at == std::string_view::npos) return std::nullopt;
+  int port = 0;
+  std::size_t digits = 0;
+  for (auto i = at + marker.size(); i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 6; ++i, ++digits) {
+    port = port * 10 + (text[i] - '0');
+  }
+  if (digits == 0 || port > 65535) return std::nullopt;
+  return port;
+}
+
+}  // namespace
+
+std::optional<int> wait_for_listening_port(ChildProcess& child, const std::filesystem::path& log,
+                                           std::string_view marker, std::chrono::milliseconds timeout) {
+  std::optional<int> port;
+  wait_until(
+      [&] {
+        std::ifstream in(log, std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        port = port_after(text, marker);
+        return port.has_value() || !child.running();
+      },
+      timeout);
+  return port;
+}
+
 bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {

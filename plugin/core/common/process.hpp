@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace zg {
@@ -44,6 +45,11 @@ class ChildProcess {
 // Checks /proc/<pid>/cmdline contains `expected_name` first, so a recycled PID is left alone.
 bool stop_process_by_pid(int pid, const std::string& expected_name,
                          std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+
+// Servers we start print "<marker><port>" (e.g. "Listening on 127.0.0.1:") once they accept
+// connections. Watches `log` for it until `timeout`, or until `child` exits; returns the port.
+std::optional<int> wait_for_listening_port(ChildProcess& child, const std::filesystem::path& log,
+                                           std::string_view marker, std::chrono::milliseconds timeout);
 
 // Polls `ready` every 20 ms until it returns true or `timeout` passes.
 bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout);

@@ -3,7 +3,6 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
-#include <regex>
 
 #include "common/error.hpp"
 #include "devnet/npm_tools.hpp"
@@ -14,15 +13,6 @@ namespace {
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// anvil prints "Listening on 127.0.0.1:<port>" once it accepts connections.
-std::optional<int> listening_port(const std::filesystem::path& log) {
-  static const std::regex pattern(R"(Listening on 127\.0\.0\.1:(\d+))");
-  const auto text = read_file(log);
-  std::smatch match;
-  if (std::regex_search(text, match, pattern)) return std::stoi(match[1].str());
-  return std::nullopt;
 }
 
 }  // namespace
@@ -40,10 +30,8 @@ Anvil Anvil::start(const AnvilOptions& options) {
   spawn.detach_from_owner = options.detach;
   auto process = ChildProcess::spawn(spawn);
 
-  std::optional<int> port;
-  const bool up = wait_until([&] { return (port = listening_port(options.log_file)).has_value() || !process.running(); },
-                             std::chrono::seconds(30));
-  if (!up || !port) {
+  const auto port = wait_for_listening_port(process, options.log_file, "Listening on 127.0.0.1:", std::chrono::seconds(30));
+  if (!port) {
     process.stop();
     throw IoError("anvil did not start (log: " + options.log_file.string() + "):\n" + read_file(options.log_file));
   }

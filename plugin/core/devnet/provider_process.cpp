@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
-#include <regex>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -17,14 +16,6 @@ namespace {
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::optional<int> listening_port(const std::filesystem::path& log) {
-  static const std::regex pattern(R"(listening on 127\.0\.0\.1:(\d+))");
-  const auto text = read_file(log);
-  std::smatch match;
-  if (std::regex_search(text, match, pattern)) return std::stoi(match[1].str());
-  return std::nullopt;
 }
 
 std::filesystem::path write_key(const std::filesystem::path& dir, const DevnetState& state, const std::string& role) {
@@ -65,10 +56,8 @@ RunningProvider start_provider_simulator(const DevnetState& state, const std::fi
   spawn.output_file = log;
   spawn.detach_from_owner = detach;
   auto process = ChildProcess::spawn(spawn);
-  std::optional<int> port;
-  const bool up = wait_until([&] { return (port = listening_port(log)).has_value() || !process.running(); },
-                             std::chrono::seconds(60));
-  if (!up || !port) {
+  const auto port = wait_for_listening_port(process, log, "listening on 127.0.0.1:", std::chrono::seconds(60));
+  if (!port) {
     process.stop();
     throw IoError("zg-provider-sim did not start (log: " + log.string() + "):\n" + read_file(log));
   }

@@ -34,11 +34,23 @@ struct FieldPath {
   std::string_view name;
   bool is_element = false;
 
+  // Built with append only: GCC 12 at -O3 reports a false -Wrestrict for "literal" + std::string.
   std::string render() const {
-    std::string own = is_element ? "[" + std::to_string(index) + "]"
-                                 : (name.empty() ? "field " + std::to_string(index) : std::string(name));
-    if (parent == nullptr) return is_element ? "element " + std::to_string(index) : own;
-    return parent->render() + (is_element ? own : "." + own);
+    std::string out;
+    if (parent != nullptr) {
+      out = parent->render();
+      out.append(is_element ? "[" : ".");
+    } else if (is_element) {
+      out.append("element ");
+    }
+    if (is_element || name.empty()) {
+      if (!is_element) out.append("field ");
+      out.append(std::to_string(index));
+      if (is_element && parent != nullptr) out.append("]");
+    } else {
+      out.append(name);
+    }
+    return out;
   }
 };
 
@@ -357,7 +369,9 @@ std::string quote(std::string_view text) {
 std::string format_signed(const Uint256& value) {
   if ((value.limbs()[3] >> 63) == 0) return value.to_dec();
   const Uint256 max = Uint256::from_limbs({~0ULL, ~0ULL, ~0ULL, ~0ULL});
-  return "-" + ((max - value) + Uint256(1)).to_dec();  // magnitude of the two's complement
+  std::string out = "-";  // append, not "-" + string: see FieldPath::render
+  out.append(((max - value) + Uint256(1)).to_dec());  // magnitude of the two's complement
+  return out;
 }
 
 std::string format_sequence(const Sequence& sequence, const AbiValue& value, const char* open, const char* close) {
