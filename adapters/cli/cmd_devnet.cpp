@@ -5,6 +5,7 @@
 #include "command.hpp"
 #include "common/error.hpp"
 #include "devnet/devnet.hpp"
+#include "inference_demo.hpp"
 #include "ledger_view.hpp"
 
 namespace zg::cli {
@@ -107,24 +108,28 @@ int devnet_status(Context& ctx, const Args&) {
 }
 
 // The main job: a devnet of its own (torn down at the end, even on failure), a ledger created
-// and read back, and a revert decoded, so a new user sees the whole stack work end to end.
+// and read back, a revert decoded, the provider acknowledged, one streamed chat verified, and the
+// balances after the provider settled: a new user sees the whole stack work end to end.
 int demo(Context& ctx, const Args&) {
   const auto dir = std::filesystem::temp_directory_path() / ("zg-demo-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   devnet::DevnetOptions options;
   options.state_file = dir / "devnet.json";
+  options.start_provider = true;
   options.progress = [&](const std::string& line) { ctx.progress("devnet: " + line); };
   auto net = devnet::Devnet::up(options);
   ctx.progress(state_text(net.state()));
 
   eth::RpcClient rpc(net.state().rpc_url);
   const auto user_key = crypto::PrivateKey::from_hex(net.state().account("user").private_key);
-  const auto result = run_ledger_demo(ctx, rpc, net.state(), user_key);
+  auto result = run_ledger_demo(ctx, rpc, net.state(), user_key);
+  result["inference"] = run_inference_demo(ctx, rpc, net.state(), user_key, [&] { net.stop_provider(); });
 
   ctx.progress("devnet: stopping anvil");
   net.down();
   std::filesystem::remove_all(dir);
-  ctx.emit(result, "demo finished: devnet up, ledger created and read back, revert decoded, devnet down");
+  ctx.emit(result, "demo finished: devnet up, ledger created, provider acknowledged, streamed chat " +
+                       result["inference"]["verification"].get<std::string>() + ", fees settled on chain, devnet down");
   return 0;
 }
 

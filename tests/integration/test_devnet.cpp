@@ -214,6 +214,15 @@ TEST(DevnetCli, DemoRunsTheMainJobAndStopsEverything) {
   EXPECT_EQ(result["ledger"]["availableBalance0G"], "3");
   EXPECT_NE(result["refusedSmallLedger"].get<std::string>().find("MinimumDepositRequired"), std::string::npos);
   EXPECT_EQ(result["services"], nlohmann::json({"inference-v1.0", "fine-tuning-v1.0"}));
+  // The inference half: a verified streamed chat and a settlement that moved exactly the fee.
+  const auto& inference = result["inference"];
+  EXPECT_EQ(inference["verification"], "verified");
+  EXPECT_EQ(inference["content"], "echo: What is 0G Compute?");
+  const auto fee = eth::Uint256::from_dec(inference["fee"].get<std::string>());
+  EXPECT_FALSE(fee.is_zero());
+  EXPECT_EQ(inference["subAccountBalance"], (eth::parse_amount("2") - fee).to_dec());
+  EXPECT_EQ(inference["ledger"]["totalBalance"], (eth::parse_amount("3") - fee).to_dec());
+  EXPECT_NE(demo.err.find("quote checked"), std::string::npos) << demo.err;
   // The demo's anvil is gone: the port in its log no longer answers.
   const auto pos = demo.err.find("listening on http://127.0.0.1:");
   ASSERT_NE(pos, std::string::npos);

@@ -34,6 +34,8 @@ class Devnet {
   const std::filesystem::path& state_file() const noexcept { return state_file_; }
   // Stops anvil (when this object owns it) and removes the state file.
   void down();
+  // Stops the provider simulator (SIGTERM: it settles what it billed first); the chain keeps running.
+  void stop_provider();
 
   Devnet(Devnet&&) noexcept = default;
   Devnet& operator=(Devnet&&) noexcept = default;
@@ -42,7 +44,6 @@ class Devnet {
  private:
   Devnet(std::optional<Anvil> anvil, std::optional<ChildProcess> provider, DevnetState state,
          std::filesystem::path state_file);
-  void stop_provider();
   std::optional<Anvil> anvil_;            // empty for a detached devnet
   std::optional<ChildProcess> provider_;  // declared after anvil_: destroyed (stopped) first
   DevnetState state_;
