@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "broker/sse.hpp"
+#include "common/text.hpp"
 
 namespace zg::broker {
 namespace {
@@ -13,18 +14,9 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxQuotedBytes = 300;
 
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text.substr(0, kMaxQuotedBytes)) out += (c >= 0x20 && c < 0x7f) ? c : ' ';
-  if (text.size() > kMaxQuotedBytes) out += "...";
-  return out;
-}
+std::string printable(std::string_view text) { return printable_excerpt(text, kMaxQuotedBytes, ' '); }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
+std::string lower(std::string_view text) { return ascii_lower(text); }
 
 std::pair<time_t, time_t> seconds_and_micros(std::chrono::milliseconds duration) {
   return {static_cast<time_t>(duration.count() / 1000), static_cast<time_t>((duration.count() % 1000) * 1000)};

@@ -5,6 +5,7 @@
 #include "common/base64.hpp"
 #include "common/error.hpp"
 #include "common/hex.hpp"
+#include "common/text.hpp"
 #include "crypto/sha256.hpp"
 
 namespace zg::broker {
@@ -14,18 +15,9 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxQuotedBytes = 120;
 
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text.substr(0, kMaxQuotedBytes)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  if (text.size() > kMaxQuotedBytes) out += "...";
-  return out;
-}
+std::string printable(std::string_view text) { return printable_excerpt(text, kMaxQuotedBytes, '?'); }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
+std::string lower(std::string_view text) { return ascii_lower(text); }
 
 // A field that may be a JSON value or a string holding JSON text; discarded when neither.
 json embedded_json(const json& value) {

@@ -6,6 +6,7 @@
 
 #include "common/hex.hpp"
 #include "common/secret.hpp"
+#include "common/text.hpp"
 
 namespace zg::eth {
 namespace {
@@ -20,11 +21,7 @@ struct ParsedUrl {
   std::string display;           // safe to show: no credentials, no path
 };
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
+std::string lower(std::string_view text) { return ascii_lower(text); }
 
 void split_user_info(std::string_view user_info, ParsedUrl& url) {
   const auto colon = user_info.find(':');
