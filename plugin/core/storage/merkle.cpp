@@ -230,19 +230,21 @@ FlowLayout flow_layout(std::uint64_t file_size) {
 
 // ---- tree construction ----
 
-FileMerkleTree FileMerkleTree::from_bytes(ByteSpan data, unsigned threads) {
+// Both sources share one parallel build; they differ only in where a segment's bytes come from.
+FileMerkleTree FileMerkleTree::build(std::uint64_t file_size, unsigned threads, const SegmentReader& read_segment) {
   FileMerkleTree tree;
-  tree.layout_ = flow_layout(data.size());
+  tree.layout_ = flow_layout(file_size);
   const FlowLayout& layout = tree.layout_;
   tree.segment_roots_.resize(layout.segments);
   std::vector<Hash256> last_leaves;
   SegmentQueue queue(layout.segments);
   run_workers(clamp_threads(threads, layout.segments), queue, [&] {
     SegmentHasher hasher;
+    Bytes scratch;  // per worker, reused for every segment it reads
     while (const auto index = queue.take()) {
       // A segment may lie wholly in the flow padding: it then has no bytes at all.
-      const auto length = static_cast<std::size_t>(data_bytes_in_segment(layout, *index));
-      const auto bytes = length == 0 ? ByteSpan{} : data.subspan(static_cast<std::size_t>(*index * kSegmentSize), length);
+      const auto length = data_bytes_in_segment(layout, *index);
+      const auto bytes = length == 0 ? ByteSpan{} : read_segment(*index * kSegmentSize, static_cast<std::size_t>(length), scratch);
       const bool keep = *index + 1 == layout.segments && last_segment_is_partial(layout);
       tree.segment_roots_[*index] = hasher.root(bytes, layout.segment_leaf_count(*index), keep ? &last_leaves : nullptr);
     }
@@ -251,26 +253,21 @@ FileMerkleTree FileMerkleTree::from_bytes(ByteSpan data, unsigned threads) {
   return tree;
 }
 
+FileMerkleTree FileMerkleTree::from_bytes(ByteSpan data, unsigned threads) {
+  return build(data.size(), threads, [data](std::uint64_t offset, std::size_t length, Bytes&) {
+    return data.subspan(static_cast<std::size_t>(offset), length);
+  });
+}
+
 FileMerkleTree FileMerkleTree::from_file(const std::filesystem::path& path, unsigned threads) {
   const FileHandle file(path);
-  FileMerkleTree tree;
-  tree.layout_ = flow_layout(file.size());
-  const FlowLayout& layout = tree.layout_;
-  tree.segment_roots_.resize(layout.segments);
-  std::vector<Hash256> last_leaves;
-  SegmentQueue queue(layout.segments);
-  run_workers(clamp_threads(threads, layout.segments), queue, [&] {
-    SegmentHasher hasher;
-    Bytes buffer(kSegmentSize);
-    while (const auto index = queue.take()) {
-      const auto bytes = MutableByteSpan(buffer).first(static_cast<std::size_t>(data_bytes_in_segment(layout, *index)));
-      file.read_exactly(*index * kSegmentSize, bytes);
-      const bool keep = *index + 1 == layout.segments && last_segment_is_partial(layout);
-      tree.segment_roots_[*index] = hasher.root(bytes, layout.segment_leaf_count(*index), keep ? &last_leaves : nullptr);
-    }
+  auto tree = build(file.size(), threads, [&file](std::uint64_t offset, std::size_t length, Bytes& scratch) {
+    if (scratch.size() < kSegmentSize) scratch.resize(kSegmentSize);
+    const auto bytes = MutableByteSpan(scratch).first(length);
+    file.read_exactly(offset, bytes);
+    return ByteSpan(bytes);
   });
-  if (file.size() != layout.file_size) throw IoError("file changed size while it was hashed: " + path.string());
-  tree.finish(std::move(last_leaves));
+  if (file.size() != tree.layout_.file_size) throw IoError("file changed size while it was hashed: " + path.string());
   return tree;
 }
 

@@ -7,6 +7,7 @@
 //   neighbours as keccak256(left || right) and promotes an odd last node unchanged.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -75,6 +76,9 @@ class FileMerkleTree {
 
  private:
   FileMerkleTree() = default;
+  // Reads `length` bytes at `offset` of the file; may use `scratch` (owned by the calling worker).
+  using SegmentReader = std::function<ByteSpan(std::uint64_t offset, std::size_t length, Bytes& scratch)>;
+  static FileMerkleTree build(std::uint64_t file_size, unsigned threads, const SegmentReader& read_segment);
   void finish(std::vector<Hash256> last_segment_leaves);
 
   FlowLayout layout_;
