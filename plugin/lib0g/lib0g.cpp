@@ -3,4 +3,4 @@
 // in place and checked from the start.
 #include "zg/plugin.h"
 
-static_assert(ZG_PLUGIN_ABI_VERSION_MAJOR == 0, "lib0g implements ABI 0.x");
+static_assert(ZG_PLUGIN_ABI_VERSION_MAJOR == 1, "lib0g implements ABI 1.x");
