@@ -26,6 +26,9 @@ find_package(OpenSSL 3 REQUIRED)
 add_library(zg_httplib INTERFACE)
 target_link_libraries(zg_httplib INTERFACE PkgConfig::CPP_HTTPLIB OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 
+# libzip-dev: the fine-tuned model is a ZIP of the LoRA adapter directory (PEFT layout).
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip>=1.7)
+
 if(ZG_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
