@@ -38,7 +38,8 @@ json contracts_json(const DevnetContracts& c) {
           {"finetune", c.finetune.checksummed()},       {"ledgerImpl", c.ledger_impl.checksummed()},
           {"inferenceImpl", c.inference_impl.checksummed()}, {"finetuneImpl", c.finetune_impl.checksummed()},
           {"ledgerBeacon", c.ledger_beacon.checksummed()}, {"inferenceBeacon", c.inference_beacon.checksummed()},
-          {"finetuneBeacon", c.finetune_beacon.checksummed()}};
+          {"finetuneBeacon", c.finetune_beacon.checksummed()}, {"flow", c.flow.checksummed()},
+          {"market", c.market.checksummed()}};
 }
 
 DevnetContracts contracts_from(const json& j) {
@@ -52,6 +53,8 @@ DevnetContracts contracts_from(const json& j) {
   c.ledger_beacon = address_field(j, "ledgerBeacon");
   c.inference_beacon = address_field(j, "inferenceBeacon");
   c.finetune_beacon = address_field(j, "finetuneBeacon");
+  if (j.contains("flow")) c.flow = address_field(j, "flow");
+  if (j.contains("market")) c.market = address_field(j, "market");
   return c;
 }
 
@@ -87,6 +90,11 @@ DevnetState DevnetState::load(const std::filesystem::path& path) {
     s.provider_pid = field<int>(p, "pid");
     s.provider_url = field<std::string>(p, "url");
   }
+  if (j.contains("storage")) {
+    const auto& st = j.at("storage");
+    s.storage_pid = field<int>(st, "pid");
+    s.storage_url = field<std::string>(st, "url");
+  }
   for (const auto& a : field<json>(j, "accounts")) {
     s.accounts.push_back({field<std::string>(a, "role"), address_field(a, "address"), field<std::string>(a, "privateKey")});
   }
@@ -107,6 +115,7 @@ void DevnetState::save(const std::filesystem::path& path) const {
                   {"contracts", contracts_json(contracts)},
                   {"accounts", accounts_json}};
   if (!provider_url.empty()) j["provider"] = {{"pid", provider_pid}, {"url", provider_url}};
+  if (!storage_url.empty()) j["storage"] = {{"pid", storage_pid}, {"url", storage_url}};
   write_file_atomically(path, j.dump(2) + "\n", 0600);
 }
 

@@ -20,6 +20,9 @@ struct DevnetContracts {
   eth::Address ledger, inference, finetune;                        // the proxies users call
   eth::Address ledger_impl, inference_impl, finetune_impl;         // implementations
   eth::Address ledger_beacon, inference_beacon, finetune_beacon;   // UpgradeableBeacons
+  // 0G Storage (from @0gfoundation/0g-ts-sdk): the Flow contract users submit to and its market
+  // (pricePerSector). Zero in state files written before storage was part of the devnet.
+  eth::Address flow, market;
 };
 
 struct DevnetState {
@@ -33,6 +36,8 @@ struct DevnetState {
   std::vector<DevAccount> accounts;
   int provider_pid = -1;     // zg-provider-sim, when the devnet runs one
   std::string provider_url;  // its Service.url; empty when none
+  int storage_pid = -1;      // zg-storage-sim (storage node + indexer), when the devnet runs one
+  std::string storage_url;   // its JSON-RPC URL (indexer and node methods); empty when none
 
   const DevAccount& account(const std::string& role) const;  // UsageError when absent
 
