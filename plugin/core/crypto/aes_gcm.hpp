@@ -1,5 +1,5 @@
 #pragma once
-// AES-256-GCM over mbedTLS with 12- or 16-byte nonces (16 bytes: GCM's GHASH-derived J0, as ECIES
+// AES-256-GCM (OpenSSL EVP, or mbedTLS where ZG_AES_GCM_OPENSSL is 0) with 12- or 16-byte nonces (16 bytes: GCM's GHASH-derived J0, as ECIES
 // uses it), optional AAD and a 16-byte tag. Decryption never hands out plaintext whose tag failed.
 #include <memory>
 
@@ -44,14 +44,17 @@ class AesGcm {
   enum class Direction { encrypt, decrypt };
   void begin(Direction direction, ByteSpan nonce, ByteSpan aad = {});
   // `in` and `out` have the same size and must not overlap. Every piece but the last of a message
-  // must be a multiple of 16 bytes (an mbedTLS rule); breaking it is a UsageError.
+  // must be a multiple of 16 bytes (an mbedTLS rule, kept for both engines); breaking it is a UsageError.
   void update(ByteSpan in, MutableByteSpan out);
   GcmTag finish_encrypt();
   // Compares in constant time; throws AuthenticationError on mismatch.
   void finish_decrypt(const GcmTag& expected);
 
  private:
-  GcmTag finish();
+  void start_message(Direction direction, ByteSpan nonce, ByteSpan aad);
+  void transform(ByteSpan in, MutableByteSpan out);
+  void end_message();
+  GcmTag finish();  // mbedTLS only: the computed tag
 
   struct Context;
   std::unique_ptr<Context> context_;
