@@ -50,5 +50,6 @@ void add_inference_commands(std::vector<Command>& commands);
 void add_storage_commands(std::vector<Command>& commands);
 void add_network_commands(std::vector<Command>& commands);
 void add_service_commands(std::vector<Command>& commands);
+void add_finetune_commands(std::vector<Command>& commands);
 
 }  // namespace zg::cli

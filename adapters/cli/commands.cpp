@@ -29,6 +29,7 @@ std::vector<Command> all_commands() {
   add_service_commands(commands);
   add_inference_commands(commands);
   add_storage_commands(commands);
+  add_finetune_commands(commands);
   return commands;
 }
 
