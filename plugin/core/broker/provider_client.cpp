@@ -1,6 +1,7 @@
 #include "broker/provider_client.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <exception>
 
@@ -167,6 +168,13 @@ ProviderClient::ProviderClient(std::string_view service_url, ProviderClientOptio
   const auto [read_s, read_us] = seconds_and_micros(options_.read_timeout);
   client_->set_read_timeout(read_s, read_us);
   client_->set_write_timeout(read_s, read_us);
+  // A connection opened after abort() is shut down at once (this runs on the calling thread, before
+  // connect). This replaces httplib's default socket options, so SO_REUSEADDR is set as it would.
+  client_->set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    if (abort_requested_.load()) ::shutdown(sock, SHUT_RDWR);  // aborted before the connection existed
+  });
 }
 
 ProviderClient::~ProviderClient() = default;
@@ -275,6 +283,82 @@ std::string ProviderClient::get(const std::string& path, const std::string& what
   Exchange exchange{"GET", path, what, {}, authorization, {}, 0, {}, {}};
   send(exchange);
   return std::move(exchange.body);
+}
+
+void ProviderClient::abort() noexcept {
+  abort_requested_.store(true);
+  // httplib's stop() is its one call that is safe while another thread is inside send(): it shuts
+  // the socket down (recv returns at once) and lets that thread close it. An abort that comes
+  // before the connection exists is caught by the socket-options hook above.
+  client_->stop();
+}
+
+void ProviderClient::rearm() noexcept { abort_requested_.store(false); }
+
+bool ProviderClient::aborted() const noexcept { return abort_requested_.load(); }
+
+ForwardEnd ProviderClient::forward(std::string_view proxy_path, std::string body, const std::string& authorization,
+                                   const std::function<bool(const ForwardHead&)>& on_head,
+                                   const std::function<bool(std::string_view)>& on_data) {
+  httplib::Request request;
+  request.method = "POST";
+  request.path.reserve(base_path_.size() + proxy_path.size());
+  request.path.append(base_path_).append(proxy_path);
+  request.body = std::move(body);
+  request.set_header("Content-Type", "application/json");
+  request.set_header("Authorization", authorization);
+
+  int status = 0;
+  bool stopped = false;
+  bool too_large = false;
+  std::size_t received = 0;
+  std::string error_body;
+  std::exception_ptr failure;  // exceptions must not unwind through httplib
+  request.response_handler = [&](const httplib::Response& response) {
+    status = response.status;
+    if (status < 200 || status >= 300) return true;  // the error body is read below
+    if (aborted()) return !(stopped = true);
+    ForwardHead head;
+    head.status = status;
+    if (auto type = header_value(response.headers, "Content-Type")) head.content_type = std::move(*type);
+    head.response_key = header_value(response.headers, "ZG-Res-Key");
+    try {
+      if (!on_head(head)) stopped = true;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    return !stopped && !failure;
+  };
+  request.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+    received += size;
+    if (received > options_.max_body_bytes) return !(too_large = true);
+    if (status < 200 || status >= 300) {
+      error_body.append(data, size);
+      return true;
+    }
+    if (aborted()) return !(stopped = true);
+    try {
+      if (!on_data(std::string_view(data, size))) stopped = true;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    return !stopped && !failure;
+  };
+
+  const std::string_view what = "forwarded request";
+  std::lock_guard lock(mutex_);
+  const httplib::Result result = client_->send(request);
+  if (failure) std::rethrow_exception(failure);
+  if (stopped || (aborted() && (!result || status == 0))) return ForwardEnd::stopped;
+  const std::string context = std::string(what) + " to " + display_url_;
+  if (too_large) throw IoError(context + ": answer larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+  if (!result) {
+    const bool timeout = result.error() == httplib::Error::Read || result.error() == httplib::Error::ConnectionTimeout;
+    throw IoError(context + " failed: " + httplib::to_string(result.error()) +
+                  (timeout ? " (no answer within the timeout)" : ""));
+  }
+  if (status < 200 || status >= 300) throw ProviderError(status, provider_error_text(error_body), context);
+  return ForwardEnd::completed;
 }
 
 SignatureRecord ProviderClient::signature(std::string_view chat_id, std::string_view model) {

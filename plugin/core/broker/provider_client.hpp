@@ -5,6 +5,7 @@
 // JSON is checked, and an HTTP error becomes a ProviderError that carries the provider's own
 // `{"error": ...}` text. The Authorization header is passed per call and never appears in a
 // message or a log.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -67,6 +68,16 @@ struct SignatureRecord {
   std::string signing_algo;
 };
 
+// The head of a forwarded answer (ProviderClient::forward), before any body byte.
+struct ForwardHead {
+  int status = 0;
+  std::string content_type;
+  std::optional<std::string> response_key;  // the ZG-Res-Key header
+};
+
+// How a forward() call ended: the whole body passed through, or a callback (or abort()) stopped it.
+enum class ForwardEnd { completed, stopped };
+
 struct UnsettledFee {
   std::string user_address;
   eth::Uint256 fee;  // neuron
@@ -89,6 +100,20 @@ class ProviderClient {
   ChatResponse chat_stream(const std::string& request_json, const std::string& authorization,
                            const std::function<void(std::string_view delta)>& on_delta);
 
+  // Raw passthrough for a gateway: POST {url}{proxy_path} with `body` byte for byte. For a 2xx answer
+  // `on_head` runs once, then `on_data` with each piece of the body as it arrives (either may return
+  // false to stop). A non-2xx answer throws ProviderError (the provider's text), a connection or
+  // timeout failure IoError; in both cases no callback ran. Returns `stopped` when a callback or
+  // abort() ended the exchange early (the connection is then closed).
+  ForwardEnd forward(std::string_view proxy_path, std::string body, const std::string& authorization,
+                     const std::function<bool(const ForwardHead&)>& on_head,
+                     const std::function<bool(std::string_view bytes)>& on_data);
+  // From another thread: ends the call in progress (or the next one, if none is running yet and
+  // rearm() was not called since) by shutting its socket down. Thread-safe and cheap.
+  void abort() noexcept;
+  // Clears a previous abort(), before this client is handed to a new request.
+  void rearm() noexcept;
+
   SignatureRecord signature(std::string_view chat_id, std::string_view model);
   std::string quote();  // the raw body of GET /v1/quote (parse with broker/quote.hpp)
   UnsettledFee unsettled_fee(const eth::Address& user, const std::string& authorization);
@@ -102,8 +127,11 @@ class ProviderClient {
   ProviderClientOptions options_;
   std::string base_path_;  // the URL's path prefix without a trailing '/'
   std::string display_url_;
+  bool aborted() const noexcept;
+
   std::mutex mutex_;  // one connection; calls are serialized
   std::unique_ptr<httplib::Client> client_;
+  std::atomic<bool> abort_requested_{false};  // abort() was called since the last rearm()
 };
 
 // A non-streaming chat completion body: id, choices[0].message.content, usage. ParseError when it
