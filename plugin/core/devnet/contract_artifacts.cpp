@@ -13,6 +13,7 @@ namespace zg::devnet {
 namespace {
 
 constexpr const char* kComputeSdk = "@0gfoundation/0g-compute-ts-sdk";
+constexpr const char* kStorageSdk = "@0gfoundation/0g-ts-sdk";
 constexpr const char* kOpenZeppelin = "@openzeppelin/contracts";
 
 std::string read_text(const std::filesystem::path& path) {
@@ -49,6 +50,13 @@ Bytes extract_typechain_bytecode(const std::string& source, const std::string& o
 
 Bytes serving_contract_bytecode(ServingContract which) {
   const auto path = npm_file(kComputeSdk, factory_path(which));
+  return extract_typechain_bytecode(read_text(path), path.string());
+}
+
+Bytes storage_contract_bytecode(StorageContract which) {
+  const char* factory = which == StorageContract::flow ? "lib.commonjs/contracts/flow/factories/FixedPriceFlow__factory.js"
+                                                       : "lib.commonjs/contracts/market/factories/FixedPrice__factory.js";
+  const auto path = npm_file(kStorageSdk, factory);
   return extract_typechain_bytecode(read_text(path), path.string());
 }
 

@@ -12,6 +12,10 @@ enum class ServingContract { ledger_manager, inference_serving, fine_tuning_serv
 
 // The implementation's creation code from @0gfoundation/0g-compute-ts-sdk 0.9.0.
 Bytes serving_contract_bytecode(ServingContract which);
+enum class StorageContract { flow, market };
+// FixedPriceFlow / FixedPrice creation code from @0gfoundation/0g-ts-sdk's typechain factories.
+Bytes storage_contract_bytecode(StorageContract which);
+
 // e.g. "UpgradeableBeacon", "BeaconProxy" from @openzeppelin/contracts 4.8.3 build/contracts.
 Bytes openzeppelin_bytecode(const std::string& contract_name);
 

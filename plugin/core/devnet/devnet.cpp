@@ -6,6 +6,7 @@
 #include "crypto/secp256k1.hpp"
 #include "devnet/contract_artifacts.hpp"
 #include "devnet/provider_process.hpp"
+#include "devnet/storage_process.hpp"
 #include "eth/tx_sender.hpp"
 
 namespace zg::devnet {
@@ -123,6 +124,10 @@ Devnet Devnet::up(const DevnetOptions& options) {
   const auto owner_key = crypto::PrivateKey::from_hex(state.account("owner").private_key);
   eth::TxSender owner(rpc, owner_key, state.chain_id);
   state.contracts = deploy_contracts(rpc, owner, options);
+  options.progress("deploying 0G Storage: Flow and its market (" + options.storage_price_per_sector.to_dec() + " wei per sector)");
+  const auto storage_contracts = deploy_storage_contracts(owner, options.storage_price_per_sector);
+  state.contracts.flow = storage_contracts.flow;
+  state.contracts.market = storage_contracts.market;
 
   std::optional<ChildProcess> provider;
   if (options.start_provider) {
@@ -135,14 +140,28 @@ Devnet Devnet::up(const DevnetOptions& options) {
     provider = std::move(running.process);
   }
 
+  std::optional<ChildProcess> storage;
+  if (options.start_storage) {
+    options.progress("starting the 0G Storage node + indexer simulator (follows the Flow contract)");
+    auto running = start_storage_simulator(state, options.state_file.parent_path() / "storage", options.detach,
+                                           options.storage_arguments);
+    state.storage_pid = running.process.pid();
+    state.storage_url = running.url;
+    options.progress("0G Storage serves at " + running.url);
+    storage = std::move(running.process);
+  }
+
   state.save(options.state_file);
   options.progress("devnet ready; state in " + options.state_file.string());
   if (options.detach) {
     anvil.release();
     if (provider) provider->release();
+    if (storage) storage->release();
     return Devnet(std::nullopt, std::nullopt, std::move(state), options.state_file);
   }
-  return Devnet(std::move(anvil), std::move(provider), std::move(state), options.state_file);
+  Devnet devnet(std::move(anvil), std::move(provider), std::move(state), options.state_file);
+  devnet.storage_ = std::move(storage);
+  return devnet;
 }
 
 void Devnet::stop_provider() {
@@ -157,6 +176,12 @@ void Devnet::stop_provider() {
 
 void Devnet::down() {
   stop_provider();
+  if (storage_) {
+    storage_->stop();
+    storage_.reset();
+  } else if (state_.storage_pid > 0) {
+    stop_process_by_pid(state_.storage_pid, "zg-storage-sim");
+  }
   if (anvil_) {
     anvil_->stop();
     anvil_.reset();
@@ -171,6 +196,7 @@ bool stop_devnet(const std::filesystem::path& state_file) {
   if (!std::filesystem::exists(state_file)) return false;
   const auto state = DevnetState::load(state_file);
   if (state.provider_pid > 0) stop_process_by_pid(state.provider_pid, "zg-provider-sim", std::chrono::seconds(10));
+  if (state.storage_pid > 0) stop_process_by_pid(state.storage_pid, "zg-storage-sim");
   const bool stopped = stop_process_by_pid(state.anvil_pid, "anvil");
   std::filesystem::remove(state_file);
   return stopped;

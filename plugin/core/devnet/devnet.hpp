@@ -8,6 +8,7 @@
 
 #include "devnet/anvil.hpp"
 #include "devnet/devnet_file.hpp"
+#include "eth/uint256.hpp"
 
 namespace zg::devnet {
 
@@ -18,6 +19,9 @@ struct DevnetOptions {
   bool detach = false;                       // leave anvil running after this process exits
   bool start_provider = false;               // also run zg-provider-sim, registered and acknowledged
   std::vector<std::string> provider_arguments;  // extra zg-provider-sim flags
+  bool start_storage = true;                 // run zg-storage-sim (storage node + indexer) on the Flow contract
+  std::vector<std::string> storage_arguments;  // extra zg-storage-sim flags
+  eth::Uint256 storage_price_per_sector = 1000000000;  // market.pricePerSector in wei (1 gwei per 256 B)
   std::function<void(const std::string&)> progress = [](const std::string&) {};
 };
 
@@ -46,6 +50,7 @@ class Devnet {
          std::filesystem::path state_file);
   std::optional<Anvil> anvil_;            // empty for a detached devnet
   std::optional<ChildProcess> provider_;  // declared after anvil_: destroyed (stopped) first
+  std::optional<ChildProcess> storage_;   // zg-storage-sim, likewise stopped before anvil
   DevnetState state_;
   std::filesystem::path state_file_;
 };

@@ -1,34 +1,382 @@
 #include "storage/storage_client.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "common/hex.hpp"
+#include "contracts/flow_contract.hpp"
+#include "storage/segment_wire.hpp"
+
 namespace zg::storage {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::int64_t kMethodNotFound = -32601;
+
+// A storage node as the indexer describes it: which segments it keeps (segment i with
+// i % num_shard == shard_id).
+struct NodeEndpoint {
+  std::string url;
+  std::uint64_t num_shard = 1;
+  std::uint64_t shard_id = 0;
+  bool holds(std::uint64_t segment) const noexcept { return segment % num_shard == shard_id; }
+};
+
+NodeEndpoint endpoint_from_json(const json& node) {
+  if (!node.is_object() || !node.contains("url") || !node.at("url").is_string()) {
+    throw ParseError("indexer reply: a node entry has no 'url' string");
+  }
+  NodeEndpoint endpoint{node.at("url").get<std::string>()};
+  if (node.contains("config") && node.at("config").is_object()) {
+    const auto& config = node.at("config");
+    if (config.contains("numShard") && config.at("numShard").is_number_unsigned()) endpoint.num_shard = config.at("numShard").get<std::uint64_t>();
+    if (config.contains("shardId") && config.at("shardId").is_number_unsigned()) endpoint.shard_id = config.at("shardId").get<std::uint64_t>();
+  }
+  if (endpoint.num_shard == 0 || endpoint.shard_id >= endpoint.num_shard) {
+    throw ParseError("indexer reply: node " + endpoint.url + " has an invalid shard config");
+  }
+  return endpoint;
+}
+
+std::vector<NodeEndpoint> endpoints_from_json(const json& list) {
+  std::vector<NodeEndpoint> nodes;
+  if (list.is_null()) return nodes;
+  if (!list.is_array()) throw ParseError("indexer reply: the node list is not an array");
+  for (const auto& node : list) nodes.push_back(endpoint_from_json(node));
+  return nodes;
+}
+
+void require_coverage(const std::vector<NodeEndpoint>& nodes, std::uint64_t segments, const std::string& what) {
+  for (std::uint64_t i = 0; i < std::min<std::uint64_t>(segments, 64); ++i) {
+    const bool covered = std::any_of(nodes.begin(), nodes.end(), [i](const NodeEndpoint& n) { return n.holds(i); });
+    if (!covered) throw IoError("no storage node " + what + " segment " + std::to_string(i));
+  }
+}
+
+// Where the bytes to upload come from: one segment at a time, into a reused buffer.
+using SegmentSource = std::function<void(std::uint64_t offset, MutableByteSpan out)>;
+
+class InputFile {
+ public:
+  explicit InputFile(const std::filesystem::path& path) : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw IoError("cannot open " + path.string() + ": " + std::strerror(errno));
+  }
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  ~InputFile() { ::close(fd_); }
+
+  void read(std::uint64_t offset, MutableByteSpan out) const {
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t got = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw IoError("cannot read " + path_.string() + ": " + std::strerror(errno));
+      if (got == 0) throw IoError("file shrank while it was uploaded: " + path_.string());
+      done += static_cast<std::size_t>(got);
+    }
+  }
+
+ private:
+  std::filesystem::path path_;
+  int fd_;
+};
+
+// The output of a download: a ".partial" file beside the destination, renamed over it only by
+// commit(); destroyed uncommitted, it removes itself, so a failed download leaves nothing behind.
+class PartialFile {
+ public:
+  explicit PartialFile(const std::filesystem::path& out) : out_(out), partial_(out.string() + ".partial") {
+    if (out.has_parent_path() && !std::filesystem::is_directory(out.parent_path())) {
+      throw UsageError("cannot write " + out.string() + ": " + out.parent_path().string() + " is not a directory");
+    }
+    fd_ = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw IoError("cannot create " + partial_.string() + ": " + std::strerror(errno));
+  }
+  PartialFile(const PartialFile&) = delete;
+  PartialFile& operator=(const PartialFile&) = delete;
+  ~PartialFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) {
+      std::error_code ignored;
+      std::filesystem::remove(partial_, ignored);
+    }
+  }
+
+  void write(std::uint64_t offset, ByteSpan data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t put = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+      if (put < 0 && errno == EINTR) continue;
+      if (put < 0) throw IoError("cannot write " + partial_.string() + ": " + std::strerror(errno));
+      done += static_cast<std::size_t>(put);
+    }
+  }
+
+  void commit() {
+    if (::fsync(fd_) != 0) throw IoError("cannot sync " + partial_.string() + ": " + std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
+    std::filesystem::rename(partial_, out_);
+    committed_ = true;
+  }
+
+ private:
+  std::filesystem::path out_;
+  std::filesystem::path partial_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+}  // namespace
 
 struct StorageClient::Impl {
+  Impl(std::string url, eth::RpcClient& chain_rpc, eth::Address flow_address, StorageClientOptions opts)
+      : indexer_url(std::move(url)), chain(chain_rpc), flow_address(flow_address), options(opts), indexer(indexer_url) {}
+
   std::string indexer_url;
-  eth::RpcClient* rpc;
-  eth::Address flow;
+  eth::RpcClient& chain;
+  eth::Address flow_address;  // zero: ask a storage node (zgs_getStatus), as the SDK does
   StorageClientOptions options;
+  eth::RpcClient indexer;
+
+  // The indexer's trusted nodes; a storage node given as the "indexer" is used directly.
+  std::vector<NodeEndpoint> upload_nodes() {
+    try {
+      const auto reply = indexer.request("indexer_getShardedNodes");
+      if (!reply.is_object()) throw ParseError("indexer_getShardedNodes: the reply is not an object");
+      auto nodes = endpoints_from_json(reply.value("trusted", json()));
+      if (nodes.empty()) throw IoError("the indexer at " + indexer.display_url() + " lists no trusted storage nodes");
+      return nodes;
+    } catch (const eth::RpcError& e) {
+      if (e.code() == kMethodNotFound) return {NodeEndpoint{indexer_url}};
+      throw;
+    }
+  }
+
+  std::vector<NodeEndpoint> file_locations(const std::string& root_hex) {
+    try {
+      return endpoints_from_json(indexer.request("indexer_getFileLocations", json::array({root_hex})));
+    } catch (const eth::RpcError& e) {
+      if (e.code() == kMethodNotFound) return {NodeEndpoint{indexer_url}};
+      throw;
+    }
+  }
+
+  contracts::FlowContract flow(eth::RpcClient& node) {
+    if (flow_address.is_zero()) {
+      const auto status = node.request("zgs_getStatus");
+      try {
+        flow_address = eth::Address::from_hex(status.at("networkIdentity").at("flowAddress").get<std::string>());
+      } catch (const nlohmann::json::exception&) {
+        throw ParseError("zgs_getStatus from " + node.display_url() + " has no networkIdentity.flowAddress");
+      }
+    }
+    return contracts::FlowContract(chain, flow_address);
+  }
+
+  static std::optional<FileInfo> file_info(eth::RpcClient& node, const std::string& root_hex) {
+    return file_info_from_json(node.request("zgs_getFileInfo", json::array({root_hex, true})));
+  }
+
+  // Polls until a node has seen the Flow submission of `root` (it syncs the chain's Submit logs).
+  FileInfo wait_for_log_entry(eth::RpcClient& node, const std::string& root_hex) {
+    const auto deadline = Clock::now() + options.tx_seen_timeout;
+    while (true) {
+      if (auto info = file_info(node, root_hex)) return *info;
+      if (Clock::now() > deadline) {
+        throw IoError("storage node " + node.display_url() + " did not see the submission of " + root_hex + " within " +
+                      std::to_string(options.tx_seen_timeout.count()) + " ms");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  UploadResult upload(const FileMerkleTree& tree, const SegmentSource& read, eth::TxSender& sender, const Progress& progress);
+  void upload_segments(eth::RpcClient& node, const NodeEndpoint& where, const FileMerkleTree& tree, const FileInfo& info,
+                       const SegmentSource& read, const Progress& progress);
+  using SegmentSink = std::function<void(std::uint64_t offset, ByteSpan data)>;
+  // Calls on_size(file size) once the node described the file, then sink() per verified segment.
+  void download(std::string_view root, const SegmentSink& sink, const Progress& progress,
+                const std::function<void(std::uint64_t)>& on_size);
 };
+
+UploadResult StorageClient::Impl::upload(const FileMerkleTree& tree, const SegmentSource& read, eth::TxSender& sender,
+                                         const Progress& progress) {
+  const auto nodes = upload_nodes();
+  require_coverage(nodes, data_segment_count(tree.layout()), "takes");
+  UploadResult result;
+  result.root = to_hex(tree.root());
+  result.size = tree.layout().file_size;
+
+  std::vector<std::unique_ptr<eth::RpcClient>> clients;
+  for (const auto& node : nodes) clients.push_back(std::make_unique<eth::RpcClient>(node.url));
+
+  // As the SDK: a file a node already knows needs no new transaction; a finalized one no upload.
+  std::optional<FileInfo> known;
+  for (auto& client : clients) {
+    if ((known = file_info(*client, result.root))) break;
+  }
+  if (known && known->finalized) {
+    result.already_stored = true;
+    if (progress) progress(result.size, result.size);
+    return result;
+  }
+  if (!known) {
+    const auto submission = contracts::submission_for(tree, sender.address());
+    const auto flow_contract = flow(*clients.front());
+    result.fee = flow_contract.fee(submission);
+    const auto receipt = flow_contract.submit(sender, submission, result.fee);
+    result.tx_hash = to_hex(receipt.transaction_hash);
+  }
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    const auto info = wait_for_log_entry(*clients[i], result.root);
+    if (!info.finalized) upload_segments(*clients[i], nodes[i], tree, info, read, progress);
+  }
+  if (progress) progress(result.size, result.size);
+  return result;
+}
+
+void StorageClient::Impl::upload_segments(eth::RpcClient& node, const NodeEndpoint& where, const FileMerkleTree& tree,
+                                          const FileInfo& info, const SegmentSource& read, const Progress& progress) {
+  const auto& layout = tree.layout();
+  const std::uint64_t segments = data_segment_count(layout);
+  const std::size_t batch_size = std::max<std::size_t>(1, options.segments_per_request);
+  Bytes buffer(kSegmentSize);
+  std::uint64_t done_bytes = 0;
+  json batch = json::array();
+  auto flush = [&] {
+    if (batch.empty()) return;
+    node.request("zgs_uploadSegmentsByTxSeq", json::array({std::move(batch), info.tx_seq}));
+    batch = json::array();
+    if (progress) progress(std::min(done_bytes, layout.file_size), layout.file_size);
+  };
+  for (std::uint64_t index = 0; index < segments; ++index) {
+    if (!where.holds(index)) continue;
+    // The real chunks of the segment; the last chunk's tail past the file end is zero.
+    const auto wire_size = static_cast<std::size_t>(wire_segment_size(layout, index));
+    const std::uint64_t offset = index * kSegmentSize;
+    const auto file_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(wire_size, layout.file_size - offset));
+    auto view = MutableByteSpan(buffer).first(wire_size);
+    read(offset, view.first(file_bytes));
+    std::fill(view.begin() + static_cast<std::ptrdiff_t>(file_bytes), view.end(), std::uint8_t{0});
+    SegmentWithProof segment{tree.root(), Bytes(view.begin(), view.end()), index, tree.segment_proof(index), layout.file_size};
+    batch.push_back(to_json(segment));
+    done_bytes += file_bytes;
+    if (batch.size() >= batch_size) flush();
+  }
+  flush();
+}
+
+void StorageClient::Impl::download(std::string_view root_text, const SegmentSink& sink, const Progress& progress,
+                                   const std::function<void(std::uint64_t)>& on_size) {
+  const Hash256 root = parse_root(root_text);
+  const std::string root_hex = to_hex(root);
+  const auto nodes = file_locations(root_hex);
+  if (nodes.empty()) throw IoError("no storage node has " + root_hex + " (indexer " + indexer.display_url() + ")");
+  std::vector<std::unique_ptr<eth::RpcClient>> clients;
+  for (const auto& node : nodes) clients.push_back(std::make_unique<eth::RpcClient>(node.url));
+
+  std::optional<FileInfo> info;
+  for (auto& client : clients) {
+    if ((info = file_info(*client, root_hex))) break;
+  }
+  if (!info) throw IoError("no storage node knows " + root_hex);
+  if (info->root != root) throw IntegrityError("the storage node describes another file than " + root_hex);
+  const FlowLayout layout = flow_layout(info->size);
+  const std::uint64_t segments = data_segment_count(layout);
+  require_coverage(nodes, segments, "serves");
+  if (on_size) on_size(layout.file_size);
+
+  std::uint64_t done = 0;
+  for (std::uint64_t index = 0; index < segments; ++index) {
+    const auto where = [&]() -> std::size_t {
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (nodes[i].holds(index)) return i;
+      }
+      return 0;
+    }();
+    const std::string segment_name = "segment " + std::to_string(index) + " of " + root_hex;
+    SegmentWithProof segment;
+    try {
+      segment = segment_from_json(clients[where]->request("zgs_downloadSegmentWithProof", json::array({root_hex, index})));
+    } catch (const ParseError& e) {
+      throw IntegrityError(segment_name + " from " + clients[where]->display_url() + " is malformed: " + e.what());
+    }
+    const auto expected_size = wire_segment_size(layout, index);
+    if (segment.index != index || segment.root != root || segment.file_size != layout.file_size) {
+      throw IntegrityError(segment_name + ": the node answered for another segment or file");
+    }
+    if (segment.data.size() != expected_size) {
+      throw IntegrityError(segment_name + ": " + std::to_string(segment.data.size()) + " bytes instead of " +
+                           std::to_string(expected_size));
+    }
+    const Hash256 computed = segment_root(segment.data, layout.segment_leaf_count(index));
+    try {
+      check_segment_proof(segment.proof, root, computed, index, layout.segments);
+    } catch (const ParseError& e) {
+      throw IntegrityError(segment_name + " does not match the root (" + e.what() +
+                           "): the storage node served corrupted or wrong data; nothing was written");
+    }
+    const std::uint64_t offset = index * kSegmentSize;
+    const auto real = static_cast<std::size_t>(std::min<std::uint64_t>(segment.data.size(), layout.file_size - offset));
+    sink(offset, ByteSpan(segment.data).first(real));
+    done += real;
+    if (progress) progress(done, layout.file_size);
+  }
+}
 
 StorageClient::StorageClient(std::string indexer_url, eth::RpcClient& rpc, eth::Address flow_contract,
                              StorageClientOptions options)
-    : impl_(std::make_unique<Impl>(Impl{std::move(indexer_url), &rpc, flow_contract, options})) {}
+    : impl_(std::make_unique<Impl>(std::move(indexer_url), rpc, flow_contract, options)) {}
 
 StorageClient::~StorageClient() = default;
 
-eth::Uint256 StorageClient::submission_fee(const FileMerkleTree&) { throw Error("storage client: not implemented yet"); }
-
-UploadResult StorageClient::upload_file(const std::filesystem::path&, eth::TxSender&, const Progress&) {
-  throw Error("storage client: not implemented yet");
+eth::Uint256 StorageClient::submission_fee(const FileMerkleTree& tree) {
+  eth::RpcClient node(impl_->upload_nodes().front().url);
+  return impl_->flow(node).fee(contracts::submission_for(tree, eth::Address{}));
 }
 
-UploadResult StorageClient::upload_bytes(std::span<const std::uint8_t>, eth::TxSender&, const Progress&) {
-  throw Error("storage client: not implemented yet");
+UploadResult StorageClient::upload_file(const std::filesystem::path& file, eth::TxSender& sender, const Progress& progress) {
+  const auto tree = FileMerkleTree::from_file(file, impl_->options.hash_threads);
+  const InputFile input(file);
+  return impl_->upload(tree, [&input](std::uint64_t offset, MutableByteSpan out) { input.read(offset, out); }, sender,
+                       progress);
 }
 
-void StorageClient::download_file(std::string_view, const std::filesystem::path&, const Progress&) {
-  throw Error("storage client: not implemented yet");
+UploadResult StorageClient::upload_bytes(std::span<const std::uint8_t> data, eth::TxSender& sender, const Progress& progress) {
+  const auto tree = FileMerkleTree::from_bytes(data, impl_->options.hash_threads);
+  return impl_->upload(
+      tree,
+      [data](std::uint64_t offset, MutableByteSpan out) {
+        const auto source = data.subspan(static_cast<std::size_t>(offset), out.size());
+        std::copy(source.begin(), source.end(), out.begin());
+      },
+      sender, progress);
 }
 
-Bytes StorageClient::download_bytes(std::string_view, const Progress&) { throw Error("storage client: not implemented yet"); }
+void StorageClient::download_file(std::string_view root, const std::filesystem::path& out, const Progress& progress) {
+  PartialFile partial(out);
+  impl_->download(
+      root, [&partial](std::uint64_t offset, ByteSpan data) { partial.write(offset, data); }, progress, {});
+  partial.commit();
+}
+
+Bytes StorageClient::download_bytes(std::string_view root, const Progress& progress) {
+  Bytes data;
+  impl_->download(
+      root,
+      [&data](std::uint64_t offset, ByteSpan bytes) {
+        std::copy(bytes.begin(), bytes.end(), data.begin() + static_cast<std::ptrdiff_t>(offset));
+      },
+      progress, [&data](std::uint64_t size) { data.resize(static_cast<std::size_t>(size)); });
+  return data;
+}
 
 }  // namespace zg::storage

@@ -53,7 +53,9 @@ struct StorageClientOptions {
 class StorageClient {
  public:
   // indexer_url: the indexer's JSON-RPC URL (a storage node URL works too: it is then used directly).
-  // flow_contract: the Flow contract (its market() gives the price per sector). `rpc` must outlive this.
+  // flow_contract: the Flow contract (its market() gives the price per sector); a zero address means
+  // "the one the storage node reports" (zgs_getStatus networkIdentity.flowAddress, as the SDK does).
+  // `rpc` (the EVM chain) must outlive this.
   StorageClient(std::string indexer_url, eth::RpcClient& rpc, eth::Address flow_contract,
                 StorageClientOptions options = {});
   ~StorageClient();

@@ -1,0 +1,128 @@
+#include "storage/segment_wire.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "common/base64.hpp"
+#include "common/error.hpp"
+#include "common/hex.hpp"
+
+namespace zg::storage {
+namespace {
+
+using nlohmann::json;
+
+const json& member(const json& object, const char* key, const char* where) {
+  if (!object.is_object()) throw ParseError(std::string(where) + " is not a JSON object");
+  const auto it = object.find(key);
+  if (it == object.end()) throw ParseError(std::string(where) + ": '" + key + "' is missing");
+  return *it;
+}
+
+std::uint64_t unsigned_member(const json& object, const char* key, const char* where) {
+  const auto& value = member(object, key, where);
+  if (!value.is_number_unsigned()) throw ParseError(std::string(where) + ": '" + key + "' is not an unsigned integer");
+  return value.get<std::uint64_t>();
+}
+
+bool bool_member(const json& object, const char* key, const char* where) {
+  const auto& value = member(object, key, where);
+  if (!value.is_boolean()) throw ParseError(std::string(where) + ": '" + key + "' is not a boolean");
+  return value.get<bool>();
+}
+
+Hash256 hash_value(const json& value, const char* where) {
+  if (!value.is_string()) throw ParseError(std::string(where) + " is not a hex string");
+  const auto& text = value.get_ref<const std::string&>();
+  if (text.size() != 66 || text.rfind("0x", 0) != 0) throw ParseError(std::string(where) + " is not 0x + 64 hex digits");
+  return fixed_from_hex<32>(text, where);
+}
+
+}  // namespace
+
+MerkleProof proof_from_json(const json& value) {
+  const auto& lemma = member(value, "lemma", "proof");
+  const auto& path = member(value, "path", "proof");
+  // A proof over a 2^64-segment tree has at most 66 lemma entries; anything longer is garbage.
+  constexpr std::size_t kMaxLemma = 66;
+  if (!lemma.is_array() || lemma.size() > kMaxLemma) throw ParseError("proof: 'lemma' is not an array of at most 66 hashes");
+  if (!path.is_array() || path.size() > kMaxLemma) throw ParseError("proof: 'path' is not an array of at most 66 booleans");
+  MerkleProof proof;
+  for (const auto& hash : lemma) proof.lemma.push_back(hash_value(hash, "proof lemma entry"));
+  for (const auto& step : path) {
+    if (!step.is_boolean()) throw ParseError("proof: 'path' holds a non-boolean");
+    proof.path.push_back(step.get<bool>());
+  }
+  return proof;
+}
+
+json to_json(const SegmentWithProof& segment) {
+  return {{"root", to_hex(segment.root)},
+          {"data", base64_encode(segment.data)},
+          {"index", segment.index},
+          {"proof", to_json(segment.proof)},
+          {"fileSize", segment.file_size}};
+}
+
+SegmentWithProof segment_from_json(const json& value) {
+  constexpr const char* kWhere = "segment";
+  SegmentWithProof segment;
+  segment.root = hash_value(member(value, "root", kWhere), "segment root");
+  const auto& data = member(value, "data", kWhere);
+  if (!data.is_string()) throw ParseError("segment: 'data' is not a base64 string");
+  const auto& text = data.get_ref<const std::string&>();
+  if (text.size() > kMaxSegmentBase64) throw ParseError("segment: 'data' is larger than one 256 KiB segment");
+  segment.data = base64_decode(text);
+  segment.index = unsigned_member(value, "index", kWhere);
+  segment.proof = proof_from_json(member(value, "proof", kWhere));
+  segment.file_size = unsigned_member(value, "fileSize", kWhere);
+  return segment;
+}
+
+json to_json(const FileInfo& info) {
+  return {{"tx",
+           {{"streamIds", json::array()},
+            {"data", ""},
+            {"dataMerkleRoot", to_hex(info.root)},
+            {"merkleNodes", json::array()},
+            {"startEntryIndex", info.start_entry_index},
+            {"size", info.size},
+            {"seq", info.tx_seq}}},
+          {"finalized", info.finalized},
+          {"isCached", false},
+          {"uploadedSegNum", info.uploaded_segments},
+          {"pruned", false}};
+}
+
+std::optional<FileInfo> file_info_from_json(const json& value) {
+  if (value.is_null()) return std::nullopt;
+  const auto& tx = member(value, "tx", "file info");
+  FileInfo info;
+  info.root = hash_value(member(tx, "dataMerkleRoot", "file info tx"), "file info tx.dataMerkleRoot");
+  info.size = unsigned_member(tx, "size", "file info tx");
+  info.tx_seq = unsigned_member(tx, "seq", "file info tx");
+  info.start_entry_index = unsigned_member(tx, "startEntryIndex", "file info tx");
+  info.finalized = bool_member(value, "finalized", "file info");
+  if (value.contains("uploadedSegNum")) info.uploaded_segments = unsigned_member(value, "uploadedSegNum", "file info");
+  return info;
+}
+
+Hash256 parse_root(std::string_view text, std::string_view what) {
+  const bool shaped = text.size() == 66 && text.substr(0, 2) == "0x" &&
+                      std::all_of(text.begin() + 2, text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  if (!shaped) throw UsageError(std::string(what) + " must be 0x followed by 64 hex digits, got '" + std::string(text.substr(0, 80)) + "'");
+  return fixed_from_hex<32>(text, what);
+}
+
+std::uint64_t wire_segment_size(const FlowLayout& layout, std::uint64_t index) noexcept {
+  const std::uint64_t first = index * kSegmentChunks;
+  if (first >= layout.chunks) return 0;
+  return std::min(kSegmentChunks, layout.chunks - first) * kChunkSize;
+}
+
+std::uint64_t data_segment_count(const FlowLayout& layout) noexcept {
+  return (layout.chunks + kSegmentChunks - 1) / kSegmentChunks;
+}
+
+}  // namespace zg::storage
