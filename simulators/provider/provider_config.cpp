@@ -1,5 +1,6 @@
 #include "provider_config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -61,6 +62,14 @@ const std::map<std::string_view, ValueSetter>& value_flags() {
        [](ProviderConfig& c, std::string_view v) {
          c.misbehaviour.delay = std::chrono::milliseconds(parse_count("--delay-ms", v));
        }},
+      {"--stream-delay-ms",
+       [](ProviderConfig& c, std::string_view v) {
+         c.misbehaviour.stream_delay = std::chrono::milliseconds(parse_count("--stream-delay-ms", v));
+       }},
+      {"--max-body-bytes",
+       [](ProviderConfig& c, std::string_view v) {
+         c.max_body_bytes = std::max(1u, parse_count("--max-body-bytes", v));
+       }},
       {"--fail-with-5xx",
        [](ProviderConfig& c, std::string_view v) { c.misbehaviour.fail_with_5xx = parse_count("--fail-with-5xx", v); }},
       {"--drop-stream-after",
@@ -115,9 +124,10 @@ std::string provider_usage() {
          "  --model NAME (zg-sim-1)  --input-price N  --output-price N (neuron per token)\n"
          "  --port N (0: any)  --upstream URL (an OpenAI-compatible server instead of the built-in model)\n"
          "  --register  --settle-interval-ms N (10000)  --account-refresh-ms N (3000)\n"
-         "  --min-locked-balance NEURON (1000000000000000000)\n"
-         "  faults: --sign-with-wrong-key --tamper-response --delay-ms N --fail-with-5xx N\n"
-         "          --drop-stream-after N --rate-limit-rpm N\n";
+         "  --min-locked-balance NEURON (1000000000000000000)  --max-body-bytes N (33554432; 413 above)\n"
+         "  faults: --sign-with-wrong-key --tamper-response --delay-ms N (before answering)\n"
+         "          --stream-delay-ms N (between SSE events) --fail-with-5xx N (the first N billed requests)\n"
+         "          --drop-stream-after N (close a stream after N events) --rate-limit-rpm N\n";
 }
 
 }  // namespace zg::provider

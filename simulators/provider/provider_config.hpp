@@ -2,6 +2,7 @@
 // zg-provider-sim's command line. Keys never come from argv (the process list shows argv to every
 // user): --provider-key-file / ZG_PROVIDER_KEY, --tee-key-file / ZG_TEE_KEY, --owner-key-file.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -19,6 +20,7 @@ struct Misbehaviour {
   bool sign_with_wrong_key = false;        // signatures from a key that is not the TEE signer
   bool tamper_response = false;            // the signed text hashes other bytes than those sent
   std::chrono::milliseconds delay{0};      // before answering a billed request
+  std::chrono::milliseconds stream_delay{0};  // between two SSE events of a stream (lets clients cancel mid-stream)
   unsigned fail_with_5xx = 0;              // the first N billed requests get 500
   std::optional<unsigned> drop_stream_after;  // close a stream after N data chunks
   unsigned rate_limit_rpm = 0;             // 0: unlimited
@@ -39,6 +41,7 @@ struct ProviderConfig {
   std::chrono::milliseconds settle_interval{10'000};
   std::chrono::milliseconds account_refresh{3'000};
   eth::Uint256 minimum_locked_balance{1'000'000'000'000'000'000ULL};  // 1 0G
+  std::size_t max_body_bytes = 32u << 20;  // the broker's request size limit (413 above it)
   Misbehaviour misbehaviour;
 };
 

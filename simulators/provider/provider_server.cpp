@@ -17,8 +17,6 @@ namespace zg::provider {
 
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 32u * 1024u * 1024u;  // the broker's 413 limit
-
 std::int64_t now_unix_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -54,6 +52,13 @@ ModelReply answer_locally(const ChatRequest& request, const std::string& chat_id
   return reply;
 }
 
+// The broker's 413 text (Broker internal/proxy/proxy.go), which names the limit in MB.
+std::string body_too_large_text(std::size_t limit) {
+  constexpr std::size_t kMiB = 1024 * 1024;
+  const std::string size = limit % kMiB == 0 ? std::to_string(limit / kMiB) + "MB" : std::to_string(limit) + " bytes";
+  return "Request body size exceeds the maximum allowed size of " + size;
+}
+
 std::string joined(const std::vector<std::string>& parts) {
   std::string all;
   for (const auto& part : parts) all += part;
@@ -86,7 +91,14 @@ void ProviderServer::stop() { server_->stop(); }
 
 void ProviderServer::install_routes() {
   auto& server = *server_;
-  server.set_payload_max_length(kMaxBodyBytes);
+  server.set_payload_max_length(parts_.config.max_body_bytes);
+  // httplib refuses an oversized body itself, with an empty 413: give it the broker's JSON text.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [limit = parts_.config.max_body_bytes](const httplib::Request&, httplib::Response& res) {
+        if (res.status != 413 || !res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        send_error(res, 413, body_too_large_text(limit));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
   server.set_logger([log = parts_.log](const httplib::Request& req, const httplib::Response& res) {
     // Never the headers themselves: the Authorization header is a bearer credential.
@@ -184,16 +196,18 @@ void ProviderServer::serve_chat(const httplib::Request& req, httplib::Response& 
   if (consume_failure()) return send_error(res, 500, "simulated provider failure (--fail-with-5xx)");
 
   const std::string chat_id = new_chat_id();
-  ModelReply reply;
+  set_answer_headers(res, chat_id);
   try {
-    reply = parts_.config.upstream_url.empty()
-                ? answer_locally(*request, chat_id)
-                : ask_upstream(parts_.config.upstream_url, request->forwarded_body, request->stream);
+    if (parts_.config.upstream_url.empty()) return send_local_answer(res, user, chat_id, *request);
+    if (request->stream) return relay_upstream_stream(res, user, chat_id, *request);
+    auto reply = ask_upstream(parts_.config.upstream_url, request->forwarded_body, false);
+    const std::string body = joined(reply.parts);
+    record_chat(user, chat_id, *request, body, reply.usage);
+    res.set_content(body, reply.content_type);
   } catch (const IoError& error) {
+    res.headers.erase("ZG-Res-Key");  // no answer, nothing to look up
     return send_error(res, 502, error.what());
   }
-  record_chat(user, chat_id, *request, reply);
-  send_reply(res, chat_id, std::move(reply));
 }
 
 bool ProviderServer::consume_failure() {
@@ -204,44 +218,71 @@ bool ProviderServer::consume_failure() {
   return false;
 }
 
-// Signs before anything is sent, so the signature is there the moment the client has the last byte.
 void ProviderServer::record_chat(const eth::Address& user, const std::string& chat_id, const ChatRequest& request,
-                                 const ModelReply& reply) {
-  std::string response_bytes = joined(reply.parts);
-  if (parts_.config.misbehaviour.tamper_response) response_bytes += "\n(tampered)";
-  parts_.signatures.put(chat_id, sign_chat(signed_text(as_bytes(request.forwarded_body), as_bytes(response_bytes)),
+                                 const std::string& response_bytes, const std::optional<broker::TokenUsage>& reported) {
+  const std::string signed_bytes =
+      parts_.config.misbehaviour.tamper_response ? response_bytes + "\n(tampered)" : response_bytes;
+  parts_.signatures.put(chat_id, sign_chat(signed_text(as_bytes(request.forwarded_body), as_bytes(signed_bytes)),
                                            parts_.response_key));
   // Without reported usage the broker counts the output words; the deterministic model always reports it.
   const broker::TokenUsage usage =
-      reply.usage.value_or(broker::TokenUsage{count_prompt_tokens(request.body["messages"]),
-                                              count_words(joined(reply.parts))});
+      reported.value_or(broker::TokenUsage{count_prompt_tokens(request.body["messages"]), count_words(response_bytes)});
   const auto fee = broker::fee_for_usage(usage, parts_.config.input_price, parts_.config.output_price);
   parts_.fees.charge(user, fee, chat_id);
   parts_.log("chat " + chat_id + " for " + user.checksummed() + ": " + std::to_string(usage.prompt_tokens) + "+" +
              std::to_string(usage.completion_tokens) + " tokens, fee " + fee.to_dec() + " neuron");
 }
 
-void ProviderServer::send_reply(httplib::Response& res, const std::string& chat_id, ModelReply reply) {
+void ProviderServer::set_answer_headers(httplib::Response& res, const std::string& chat_id) {
   res.set_header("ZG-Res-Key", chat_id);
   res.set_header("provider", parts_.provider.checksummed());
   res.set_header("X-Accel-Buffering", "no");
   res.set_header("Cache-Control", "no-cache");
   res.set_header("Access-Control-Expose-Headers", "ZG-Res-Key, Retry-After, Provider, content-encoding");
-  if (reply.content_type != "text/event-stream") {
-    res.set_content(joined(reply.parts), reply.content_type);
-    return;
-  }
+}
+
+// The built-in model knows the whole answer at once: it is signed before the first byte goes out.
+void ProviderServer::send_local_answer(httplib::Response& res, const eth::Address& user, const std::string& chat_id,
+                                       const ChatRequest& request) {
+  auto reply = answer_locally(request, chat_id);
+  record_chat(user, chat_id, request, joined(reply.parts), reply.usage);
+  if (reply.content_type != "text/event-stream") return res.set_content(joined(reply.parts), reply.content_type);
+  auto events = std::make_shared<std::vector<std::string>>(std::move(reply.parts));
+  stream_events(res, [events, next = std::size_t{0}]() mutable -> std::optional<std::string> {
+    if (next == events->size()) return std::nullopt;
+    return (*events)[next++];
+  });
+}
+
+// The upstream's SSE goes to the client event by event as it arrives; the signature over the whole
+// stream is made when the upstream finished, before the final [DONE] event is passed on.
+void ProviderServer::relay_upstream_stream(httplib::Response& res, const eth::Address& user, const std::string& chat_id,
+                                           const ChatRequest& request) {
+  auto stream = std::make_shared<UpstreamStream>(
+      parts_.config.upstream_url, request.forwarded_body,
+      [this, user, chat_id, request](const std::string& all_bytes, const std::optional<broker::TokenUsage>& usage) {
+        record_chat(user, chat_id, request, all_bytes, usage);
+      });
+  stream_events(res, [stream] { return stream->next_event(); });
+}
+
+// Writes events as a chunked text/event-stream, with the stream faults: a pause between events
+// (--stream-delay-ms) and a connection cut after N events (--drop-stream-after).
+void ProviderServer::stream_events(httplib::Response& res, std::function<std::optional<std::string>()> next_event) {
   const auto drop_after = parts_.config.misbehaviour.drop_stream_after;
-  auto parts = std::make_shared<std::vector<std::string>>(std::move(reply.parts));
+  const auto pause = parts_.config.misbehaviour.stream_delay;
   res.set_chunked_content_provider(
-      "text/event-stream", [parts, drop_after, next = std::size_t{0}](std::size_t, httplib::DataSink& sink) mutable {
-        if (drop_after && next >= *drop_after) return false;  // cut the connection mid-stream
-        if (next == parts->size()) {
+      "text/event-stream",
+      [next_event = std::move(next_event), drop_after, pause, sent = 0u](std::size_t, httplib::DataSink& sink) mutable {
+        if (drop_after && sent >= *drop_after) return false;  // cut the connection mid-stream
+        if (sent > 0 && pause.count() > 0) std::this_thread::sleep_for(pause);
+        const auto event = next_event();
+        if (!event) {
           sink.done();
           return true;
         }
-        const auto& part = (*parts)[next++];
-        return sink.write(part.data(), part.size());
+        ++sent;
+        return sink.write(event->data(), event->size());
       });
 }
 

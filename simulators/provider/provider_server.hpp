@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "chat_signature.hpp"
@@ -51,9 +52,15 @@ class ProviderServer {
   void serve_unsettled_fee(const httplib::Request& req, httplib::Response& res);
   void serve_models(httplib::Response& res);
   bool consume_failure();
+  // Signs what was sent (the TEE signature for the chat id) and bills it.
   void record_chat(const eth::Address& user, const std::string& chat_id, const ChatRequest& request,
-                   const ModelReply& reply);
-  void send_reply(httplib::Response& res, const std::string& chat_id, ModelReply reply);
+                   const std::string& response_bytes, const std::optional<broker::TokenUsage>& usage);
+  void set_answer_headers(httplib::Response& res, const std::string& chat_id);
+  void send_local_answer(httplib::Response& res, const eth::Address& user, const std::string& chat_id,
+                         const ChatRequest& request);
+  void relay_upstream_stream(httplib::Response& res, const eth::Address& user, const std::string& chat_id,
+                             const ChatRequest& request);
+  void stream_events(httplib::Response& res, std::function<std::optional<std::string>()> next_event);
 
   ProviderParts parts_;
   std::unique_ptr<httplib::Server> server_;

@@ -140,15 +140,20 @@ TEST(ProviderRateLimit, PerUserWindowOfOneMinute) {
 TEST(ProviderConfig, FlagsAndRefusals) {
   const std::vector<std::string_view> args{"--rpc", "http://127.0.0.1:8545", "--inference-contract",
                                            "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc", "--port", "0",
-                                           "--drop-stream-after", "2", "--register"};
+                                           "--drop-stream-after", "2", "--register", "--stream-delay-ms", "25",
+                                           "--delay-ms", "40", "--max-body-bytes", "1024"};
   const auto config = parse_provider_args(args);
   EXPECT_TRUE(config.register_service);
   EXPECT_EQ(config.misbehaviour.drop_stream_after, 2u);
+  EXPECT_EQ(config.misbehaviour.stream_delay, std::chrono::milliseconds(25));
+  EXPECT_EQ(config.misbehaviour.delay, std::chrono::milliseconds(40));
+  EXPECT_EQ(config.max_body_bytes, 1024u);
   EXPECT_EQ(config.minimum_locked_balance, eth::parse_amount("1"));
   const std::vector<std::vector<std::string_view>> bad{
       {}, {"--rpc"}, {"--rpc", "x", "--bogus"}, {"--rpc", "x", "--inference-contract", "0x12"},
       {"--rpc", "x", "--inference-contract", "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc", "--port", "70000"},
-      {"--rpc", "x", "--inference-contract", "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc", "--input-price", "1.5"}};
+      {"--rpc", "x", "--inference-contract", "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc", "--input-price", "1.5"},
+      {"--rpc", "x", "--inference-contract", "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc", "--stream-delay-ms", "-1"}};
   for (const auto& b : bad) EXPECT_THROW(parse_provider_args(b), UsageError);
 }
 
