@@ -5,6 +5,7 @@
 #include "contracts/serving_contracts.hpp"
 #include "crypto/secp256k1.hpp"
 #include "devnet/contract_artifacts.hpp"
+#include "devnet/finetune_provider_process.hpp"
 #include "devnet/provider_process.hpp"
 #include "devnet/storage_process.hpp"
 #include "eth/tx_sender.hpp"
@@ -151,16 +152,31 @@ Devnet Devnet::up(const DevnetOptions& options) {
     storage = std::move(running.process);
   }
 
+  // After the storage node (when there is one): the fine-tuning provider uploads its models there.
+  std::optional<ChildProcess> finetune_provider;
+  if (options.start_finetune_provider) {
+    options.progress("starting the fine-tuning provider simulator (registers itself; the owner acknowledges its TEE signer)");
+    auto running = start_finetune_simulator(state, options.state_file.parent_path() / "finetune-provider",
+                                            options.detach, options.finetune_provider_arguments);
+    state.finetune_provider_pid = running.process.pid();
+    state.finetune_provider_url = running.url;
+    options.progress("fine-tuning provider " + state.account("finetune-provider").address.checksummed() +
+                     " serves at " + running.url);
+    finetune_provider = std::move(running.process);
+  }
+
   state.save(options.state_file);
   options.progress("devnet ready; state in " + options.state_file.string());
   if (options.detach) {
     anvil.release();
     if (provider) provider->release();
     if (storage) storage->release();
+    if (finetune_provider) finetune_provider->release();
     return Devnet(std::nullopt, std::nullopt, std::move(state), options.state_file);
   }
   Devnet devnet(std::move(anvil), std::move(provider), std::move(state), options.state_file);
   devnet.storage_ = std::move(storage);
+  devnet.finetune_provider_ = std::move(finetune_provider);
   return devnet;
 }
 
@@ -182,6 +198,12 @@ void Devnet::down() {
   } else if (state_.storage_pid > 0) {
     stop_process_by_pid(state_.storage_pid, "zg-storage-sim");
   }
+  if (finetune_provider_) {
+    finetune_provider_->stop(std::chrono::seconds(10));
+    finetune_provider_.reset();
+  } else if (state_.finetune_provider_pid > 0) {
+    stop_process_by_pid(state_.finetune_provider_pid, "zg-finetune-sim", std::chrono::seconds(10));
+  }
   if (anvil_) {
     anvil_->stop();
     anvil_.reset();
@@ -197,6 +219,9 @@ bool stop_devnet(const std::filesystem::path& state_file) {
   const auto state = DevnetState::load(state_file);
   if (state.provider_pid > 0) stop_process_by_pid(state.provider_pid, "zg-provider-sim", std::chrono::seconds(10));
   if (state.storage_pid > 0) stop_process_by_pid(state.storage_pid, "zg-storage-sim");
+  if (state.finetune_provider_pid > 0) {
+    stop_process_by_pid(state.finetune_provider_pid, "zg-finetune-sim", std::chrono::seconds(10));
+  }
   const bool stopped = stop_process_by_pid(state.anvil_pid, "anvil");
   std::filesystem::remove(state_file);
   return stopped;

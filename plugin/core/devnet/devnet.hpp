@@ -22,6 +22,8 @@ struct DevnetOptions {
   bool start_storage = true;                 // run zg-storage-sim (storage node + indexer) on the Flow contract
   std::vector<std::string> storage_arguments;  // extra zg-storage-sim flags
   eth::Uint256 storage_price_per_sector = 1000000000;  // market.pricePerSector in wei (1 gwei per 256 B)
+  bool start_finetune_provider = false;          // also run zg-finetune-sim, registered and acknowledged
+  std::vector<std::string> finetune_provider_arguments;  // extra zg-finetune-sim flags
   std::function<void(const std::string&)> progress = [](const std::string&) {};
 };
 
@@ -51,6 +53,7 @@ class Devnet {
   std::optional<Anvil> anvil_;            // empty for a detached devnet
   std::optional<ChildProcess> provider_;  // declared after anvil_: destroyed (stopped) first
   std::optional<ChildProcess> storage_;   // zg-storage-sim, likewise stopped before anvil
+  std::optional<ChildProcess> finetune_provider_;
   DevnetState state_;
   std::filesystem::path state_file_;
 };

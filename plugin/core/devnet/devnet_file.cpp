@@ -95,6 +95,11 @@ DevnetState DevnetState::load(const std::filesystem::path& path) {
     s.storage_pid = field<int>(st, "pid");
     s.storage_url = field<std::string>(st, "url");
   }
+  if (j.contains("finetuneProvider")) {
+    const auto& f = j.at("finetuneProvider");
+    s.finetune_provider_pid = field<int>(f, "pid");
+    s.finetune_provider_url = field<std::string>(f, "url");
+  }
   for (const auto& a : field<json>(j, "accounts")) {
     s.accounts.push_back({field<std::string>(a, "role"), address_field(a, "address"), field<std::string>(a, "privateKey")});
   }
@@ -116,6 +121,9 @@ void DevnetState::save(const std::filesystem::path& path) const {
                   {"accounts", accounts_json}};
   if (!provider_url.empty()) j["provider"] = {{"pid", provider_pid}, {"url", provider_url}};
   if (!storage_url.empty()) j["storage"] = {{"pid", storage_pid}, {"url", storage_url}};
+  if (!finetune_provider_url.empty()) {
+    j["finetuneProvider"] = {{"pid", finetune_provider_pid}, {"url", finetune_provider_url}};
+  }
   write_file_atomically(path, j.dump(2) + "\n", 0600);
 }
 

@@ -38,6 +38,8 @@ struct DevnetState {
   std::string provider_url;  // its Service.url; empty when none
   int storage_pid = -1;      // zg-storage-sim (storage node + indexer), when the devnet runs one
   std::string storage_url;   // its JSON-RPC URL (indexer and node methods); empty when none
+  int finetune_provider_pid = -1;     // zg-finetune-sim (the "finetune-provider" account), when the devnet runs one
+  std::string finetune_provider_url;  // its Service.url in FineTuningServing; empty when none
 
   const DevAccount& account(const std::string& role) const;  // UsageError when absent
 
