@@ -1,0 +1,58 @@
+// Fuzzes the 0G Storage wire parsers our client and zg-storage-sim apply to untrusted JSON-RPC
+// payloads: SegmentWithProof (zgs_uploadSegment*, zgs_downloadSegmentWithProof), FileInfo
+// (zgs_getFileInfo), bare proofs and roots. Only zg::Error may escape a parser; whatever parses
+// must survive our own encoder unchanged, and a parsed proof must never crash the proof check.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "storage/segment_wire.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+void expect_only_zg_errors(const std::function<void()>& parse) {
+  try {
+    parse();
+  } catch (const zg::Error&) {
+    // rejected with a clear message: fine
+  }
+}
+
+void check_segment(const json& value) {
+  const auto segment = zg::storage::segment_from_json(value);
+  const auto again = zg::storage::segment_from_json(zg::storage::to_json(segment));
+  if (again.data != segment.data || again.proof != segment.proof || again.root != segment.root) std::abort();
+  // The checks a receiver runs next, with whatever size the payload claims.
+  if (segment.file_size > 0 && segment.file_size < (std::uint64_t{1} << 40)) {
+    const auto layout = zg::storage::flow_layout(segment.file_size);
+    if (segment.index < layout.segments && segment.data.size() == zg::storage::wire_segment_size(layout, segment.index)) {
+      const auto root = zg::storage::segment_root(segment.data, layout.segment_leaf_count(segment.index));
+      (void)zg::storage::segment_proof_is_valid(segment.proof, segment.root, root, segment.index, layout.segments);
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const json value = json::parse(text, nullptr, false);
+  if (value.is_discarded()) return 0;
+  expect_only_zg_errors([&] { check_segment(value); });
+  expect_only_zg_errors([&] {
+    if (value.is_object() && value.contains("result")) check_segment(value.at("result"));
+  });
+  expect_only_zg_errors([&] { (void)zg::storage::file_info_from_json(value); });
+  expect_only_zg_errors([&] { (void)zg::storage::proof_from_json(value); });
+  expect_only_zg_errors([&] {
+    if (value.is_string()) (void)zg::storage::parse_root(value.get<std::string>());
+  });
+  return 0;
+}
