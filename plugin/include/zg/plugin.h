@@ -44,7 +44,9 @@
  * Errors
  *   Every function returns a zg_status. On failure it also fills the caller's zg_error (when not NULL)
  *   with the same code, the HTTP status that fits the failure (for a host that answers over HTTP), and
- *   a one-line message for a user. Messages never contain keys, tokens or Authorization headers.
+ *   a one-line message for a user; on success it resets code to ZG_OK and the message to "". Only the
+ *   members the zg_error's struct_size covers are written. Messages never contain keys, tokens or
+ *   Authorization headers.
  */
 #ifndef ZG_PLUGIN_H
 #define ZG_PLUGIN_H
@@ -202,9 +204,11 @@ typedef struct zg_plugin_api {
 
   /* Imports a model file into a host's model store. `spec_json`:
    *   {"source":"PATH","name":"NAME","models_dir":"DIR","router_url":"http://127.0.0.1:PORT"}
-   * The file is copied under a temporary name, renamed into place (mode 0600), and the router is asked
-   * to reload its model list. *result_json ({"path":"..","name":"..","reloaded":true}) is freed with
-   * free_string. */
+   * (router_url optional; optional "replace":true replaces a model of that name, which is refused
+   * otherwise). The file is copied under a temporary name, renamed into place (mode 0600), and the
+   * router is asked to reload its model list. *result_json ({"path":"..","name":"..","reloaded":true})
+   * is freed with free_string. `backend` may be NULL: the import needs no chain, but then no host
+   * hears the model.imported event. */
   zg_status (*import_model)(zg_backend *backend, const char *spec_json, size_t spec_len,
                             char **result_json, zg_error *error);
 
@@ -235,7 +239,8 @@ typedef struct zg_plugin_api {
 /* ---- the two exported symbols ------------------------------------------------------------------- */
 
 /* Picks the newest ABI version inside [host_min, host_max] that this plugin implements, writes it to
- * *agreed and returns ZG_OK, or returns ZG_E_VERSION when there is none. Never fails otherwise. */
+ * *agreed and returns ZG_OK, or returns ZG_E_VERSION when there is none (*agreed untouched).
+ * Fails otherwise only for a NULL `agreed` (ZG_E_INVALID). */
 ZG_PLUGIN_EXPORT zg_status zg_plugin_negotiate(zg_version host_min, zg_version host_max,
                                                zg_version *agreed);
 
