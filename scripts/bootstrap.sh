@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev git ca-certificates
           libsecp256k1-dev libmbedtls-dev libcpp-httplib-dev nlohmann-json3-dev libmsgsl-dev
-          libssl-dev libgtest-dev libgmock-dev libbenchmark-dev libzip-dev)
+          libssl-dev libgtest-dev libgmock-dev libbenchmark-dev libzip-dev wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
