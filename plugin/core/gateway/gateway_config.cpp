@@ -89,9 +89,10 @@ GatewayConfig parse_gateway_config(const nlohmann::json& json) {
                        "devnet_state, key_file, key_env, providers, routing, verify, auto_fund, hooks)");
     }
   }
-  // As the CLI: config (its flags) first, then ZG_* variables; ZG_KEY_FILE when no key_file.
+  // As the CLI: config (its flags) first, then ZG_* variables; ZG_KEY_FILE when the config names
+  // neither a key file nor a key variable.
   net.apply_environment();
-  if (!config.key.key_file) {
+  if (!config.key.key_file && !json.contains("key_env")) {
     if (const char* file = std::getenv("ZG_KEY_FILE"); file != nullptr && *file != '\0') config.key.key_file = file;
   }
   return config;

@@ -129,7 +129,8 @@ ModelMember find_model_member(std::string_view body) {
 }
 
 std::string replace_model(std::string_view body, const ModelMember& member, std::string_view model) {
-  const std::string quoted = nlohmann::json(model).dump();
+  // The model comes from the chain: invalid UTF-8 in it is replaced, never thrown.
+  const std::string quoted = nlohmann::json(model).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string out;
   out.reserve(body.size() - (member.end - member.begin) + quoted.size());
   out.append(body.substr(0, member.begin)).append(quoted).append(body.substr(member.end));
