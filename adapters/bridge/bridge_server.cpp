@@ -134,7 +134,7 @@ std::uint64_t unsigned_field(const nlohmann::json& object, const char* key) {
 BridgeServer::BridgeServer(BridgeOptions options, std::string api_key, LogSink log)
     : options_(std::move(options)), api_key_(std::move(api_key)), log_(std::move(log)),
       server_(std::make_unique<httplib::Server>()) {
-  if (!options_.local_upstream.empty()) upstream_ = std::make_unique<LocalUpstream>(options_.local_upstream);
+  if (!options_.local_upstream.empty()) upstream_ = std::make_shared<LocalUpstream>(options_.local_upstream);
   install_routes();
 }
 
@@ -151,8 +151,16 @@ int BridgeServer::bind() {
   return port;
 }
 
-void BridgeServer::listen() { server_->listen_after_bind(); }
-void BridgeServer::stop() { server_->stop(); }
+void BridgeServer::listen() {
+  server_->listen_after_bind();
+  listen_done_.store(true);
+}
+void BridgeServer::stop() {
+  // httplib ignores stop() before listen() began; a stop that comes that early (a plugin that fails
+  // at once) must wait for it, or listen() would never return.
+  while (!server_->is_running() && !listen_done_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server_->stop();
+}
 
 bool BridgeServer::authorized(const httplib::Request& req) const {
   if (api_key_.empty()) return true;
@@ -301,7 +309,9 @@ void BridgeServer::serve_local(std::shared_ptr<Exchange> exchange, const std::st
   request.accept = req.get_header_value("Accept");
   // The client's own Authorization is for the upstream only when the bridge does not use it itself.
   if (api_key_.empty()) request.authorization = req.get_header_value("Authorization");
-  auto produce = [upstream = upstream_.get(), exchange, request = std::move(request)] {
+  // The producer shares the upstream: a stream abandoned by its client may still be reading when the
+  // server shuts down.
+  auto produce = [upstream = upstream_, exchange, request = std::move(request)] {
     if (auto failure = upstream->forward(request, *exchange->channel)) {
       exchange->error = PluginError{ZG_E_NETWORK, 502, *failure};
     }

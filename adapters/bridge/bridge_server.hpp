@@ -36,7 +36,7 @@ class BridgeServer {
 
   int bind();     // binds options.host:options.port (0: any free port); returns the port; throws IoError
   void listen();  // serves until stop(); blocks
-  void stop();
+  void stop();  // from any thread, also before listen() began (it then waits for it)
 
   // The plugin is ready (its backend created): 0g/ requests are served and /health says ok.
   void attach_plugin(PluginHost* plugin) noexcept { plugin_.store(plugin); }
@@ -64,9 +64,10 @@ class BridgeServer {
   std::string api_key_;
   LogSink log_;
   std::unique_ptr<httplib::Server> server_;
-  std::unique_ptr<LocalUpstream> upstream_;
+  std::shared_ptr<LocalUpstream> upstream_;
   std::atomic<PluginHost*> plugin_{nullptr};
   std::atomic<bool> ready_without_plugin_{false};
+  std::atomic<bool> listen_done_{false};
   std::atomic<std::uint64_t> next_request_id_{1};
   Metrics metrics_;
   VerificationStore verifications_;

@@ -8,6 +8,8 @@
 # usage: bench/bridge/side_by_side.sh [BUILD_DIR]      (default build/release)
 # env:   DURATION=10s  CONCURRENCY="1 32 256"  THREADS=256 (zg-bridge --threads)
 #        VERIFY=sync (zg-bridge --verify)  TTFB_COUNT=300  RESULTS=DIR (raw outputs kept there)
+#        NODELAY=1: preload nodelay_preload.c into the devnet (the provider simulator leaves Nagle on,
+#        which costs ~40 ms per response on both sides and hides the bridge; see that file); 0: as is
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -39,7 +41,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "side_by_side: devnet up (anvil, 0G contracts, provider simulator)" >&2
-"$zg" devnet up >/dev/null
+if [ "${NODELAY:-1}" = 1 ]; then
+  cc -shared -fPIC -O2 -o "$work/nodelay.so" "$here/nodelay_preload.c" -ldl
+  LD_PRELOAD=$work/nodelay.so "$zg" devnet up >/dev/null
+else
+  "$zg" devnet up >/dev/null
+fi
 provider_url=$("$zg" --json devnet status | python3 -c 'import json,sys; print(json.load(sys.stdin)["provider"]["url"])')
 provider_port=${provider_url##*:}
 "$zg" ledger add --amount 20 >/dev/null
@@ -66,11 +73,15 @@ curl -sf -H 'Content-Type: application/json' --data-binary @"$work/bridge.json" 
 sleep 1
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status"; }
 idle_rss=$(rss_kb)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # run_wrk NAME CONCURRENCY URL BODY [AUTH] -> the RESULT line
 run_wrk() {
   local name=$1 c=$2 url=$3 body=$4 authorization=${5:-} t=2
   [ "$c" -lt 2 ] && t=1
+  # The simulator serves each connection on one of its 8 worker threads until the connection has been
+  # idle 5 s: let the previous cell's keep-alive connections (wrk's, the bridge's pool) expire first.
+  sleep 6
   BODY_FILE=$body AUTH=$authorization wrk -t$t -c"$c" -d"$duration" --timeout 30s -s "$here/post.lua" "$url" \
     >"$results/$name-c$c.txt" 2>&1
   grep '^RESULT' "$results/$name-c$c.txt"
@@ -103,4 +114,4 @@ awk -v d="$(field ttfb_p50_us "$dt")" -v b="$(field ttfb_p50_us "$bt")" 'BEGIN {
 awk -v d="$(field ttfb_p99_us "$dt")" -v b="$(field ttfb_p99_us "$bt")" 'BEGIN { printf "| p99 ms | %.3f | %.3f | %+.3f |\n", d/1000, b/1000, (b-d)/1000 }'
 echo
 echo "zg-bridge RSS: idle ${idle_rss} kB, after the load $(rss_kb) kB (peak during load: $(awk '/^VmHWM/ {print $2}' /proc/$bridge_pid/status) kB)"
-echo "zg-bridge --threads $threads --verify $verify; wrk ${duration} per cell; $(nproc) CPUs shared by wrk, zg-bridge, the provider and anvil"
+echo "zg-bridge --threads $threads --verify $verify; NODELAY=${NODELAY:-1}; wrk ${duration} per cell; $(nproc) CPUs shared by wrk, zg-bridge, the provider and anvil; load average before: $load_before"

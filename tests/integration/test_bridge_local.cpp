@@ -158,6 +158,21 @@ TEST(BridgeLocalNoUpstreamTest, UnknownModelIsNotFound) {
   std::filesystem::remove_all(dir);
 }
 
+// A bridge whose plugin cannot start says why and exits 1 (llama-swap then reports the failed cmd),
+// instead of serving a /health that never turns ok.
+TEST(BridgeLocalNoUpstreamTest, APluginThatCannotLoadStopsTheBridge) {
+  const auto dir = fresh_test_dir("bad-plugin");
+  for (const auto& [plugin, expected] : {std::pair<std::string, std::string>{"/nonexistent/lib0g.so", "cannot load /nonexistent/lib0g.so"},
+                                         {"/lib/x86_64-linux-gnu/libm.so.6", "is not a zg plugin"}}) {
+    BridgeProcess bridge({"--port", "0", "--plugin", plugin}, {}, dir / "bridge.log");
+    ASSERT_TRUE(zg::wait_until([&] { return !bridge.running(); }, std::chrono::seconds(10))) << bridge.log();
+    const auto log = bridge.log();
+    EXPECT_NE(log.find("the 0G plugin did not start"), std::string::npos) << log;
+    EXPECT_NE(log.find(expected), std::string::npos) << log;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(BridgeLocalNoUpstreamTest, RefusesAPrivateKeyOnTheCommandLine) {
   const auto err = std::filesystem::temp_directory_path() / ("zg-bridge-test-err-" + std::to_string(::getpid()));
   const std::string command = shell_quote(ZG_BRIDGE_PATH) + " --port 0 --private-key 0xabc >/dev/null 2>" + shell_quote(err.string());
