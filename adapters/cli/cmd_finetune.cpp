@@ -247,9 +247,8 @@ int ft_account(Context& ctx, const Args& args) {
   const auto user = user_address(ctx, args);
   const auto service_name = ft.ledger.service_name(ft.serving.address());
   const auto ledger = ft.ledger.get_ledger(user);
-  auto j = ledger_json(user, ledger);
+  nlohmann::json j{{"ledger", ledger_json(user, ledger)}, {"service", service_name}};
   std::string text = ledger_text(user, ledger) + "fine-tuning service name (from LedgerManager): " + service_name + "\n";
-  j["service"] = service_name;
   const auto providers = args.value("provider") ? std::vector<eth::Address>{provider_of(args)}
                                                 : (ledger ? ft.ledger.get_ledger_providers(user, service_name)
                                                           : std::vector<eth::Address>{});

@@ -114,7 +114,8 @@ std::optional<FinetuneService> FinetuneServing::get_service(const eth::Address& 
 
 std::vector<FinetuneService> FinetuneServing::get_all_services() const {
   std::vector<FinetuneService> services;
-  for (const auto& s : contract_.call(fn(kGetAllServices), {})["services"].as_list()) services.push_back(to_service(s));
+  const auto result = contract_.call(fn(kGetAllServices), {});  // named: a temporary would die before the loop
+  for (const auto& s : result["services"].as_list()) services.push_back(to_service(s));
   return services;
 }
 
@@ -144,7 +145,8 @@ std::optional<Deliverable> FinetuneServing::get_deliverable(const eth::Address& 
 std::vector<Deliverable> FinetuneServing::get_deliverables(const eth::Address& user, const eth::Address& provider) const {
   std::vector<Deliverable> out;
   try {
-    for (const auto& d : contract_.call(fn(kGetDeliverables), {user, provider})[0].as_list()) out.push_back(to_deliverable(d));
+    const auto result = contract_.call(fn(kGetDeliverables), {user, provider});
+    for (const auto& d : result[0].as_list()) out.push_back(to_deliverable(d));
   } catch (const ContractRevert& e) {
     if (!is_missing(e)) throw;
   }
