@@ -182,9 +182,25 @@ fs::path staging_path(const fs::path& staging, const std::string& name) {
 // with it, a file is replaced by rename(2) and a directory is swapped (RENAME_EXCHANGE) so the
 // router never sees the name missing; `from` then holds the old directory for the caller to remove.
 void rename_into_place(const fs::path& from, const fs::path& to, bool replace, bool is_directory) {
+  std::error_code ec;
   unsigned flags = replace ? (is_directory ? RENAME_EXCHANGE : 0u) : RENAME_NOREPLACE;
-  if (replace && is_directory && !fs::exists(to)) flags = RENAME_NOREPLACE;
+  if (replace && is_directory && !fs::exists(to, ec)) flags = RENAME_NOREPLACE;
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags) == 0) return;
+  // A filesystem without these flags: the same outcome, without the atomic check or swap.
+  if (errno == EINVAL && flags == RENAME_NOREPLACE) {
+    if (fs::exists(to, ec)) {
+      errno = EEXIST;
+    } else if (::rename(from.c_str(), to.c_str()) == 0) {
+      return;
+    }
+  } else if (errno == EINVAL && flags == RENAME_EXCHANGE) {
+    auto old = from;
+    old += "-old";
+    if (::rename(to.c_str(), old.c_str()) == 0 && ::rename(from.c_str(), to.c_str()) == 0 &&
+        ::rename(old.c_str(), from.c_str()) == 0) {
+      return;  // `from` holds the old directory, as after an exchange
+    }
+  }
   if (errno == EEXIST) {
     fail(Failure::invalid, 409, "import: " + to.string() + " already exists (set \"replace\": true to replace it)");
   }
