@@ -110,6 +110,34 @@ static void short_error_structs(const zg_plugin_api *api) {
   CHECK(error.message[0] == 'X' && error.code != ZG_E_INVALID, "an error with struct_size 0 was written");
 }
 
+/* True when `text` is well-formed UTF-8 (no sequence cut short). */
+static int valid_utf8(const unsigned char *text) {
+  while (*text != 0) {
+    int extra = *text < 0x80 ? 0 : (*text & 0xE0) == 0xC0 ? 1 : (*text & 0xF0) == 0xE0 ? 2 : (*text & 0xF8) == 0xF0 ? 3 : -1;
+    if (extra < 0) return 0;
+    for (++text; extra > 0; --extra, ++text) {
+      if ((*text & 0xC0) != 0x80) return 0;
+    }
+  }
+  return 1;
+}
+
+/* A message longer than zg_error.message is cut to fit, at a character boundary. */
+static void long_messages(const zg_plugin_api *api) {
+  char spec[2048];
+  char path[1400];
+  char *result = NULL;
+  zg_error error = abi_new_error();
+  size_t i;
+  strcpy(path, "/nonexistent/");
+  for (i = 0; i < 600; ++i) strcat(path, "\xc3\xa9"); /* 600 x U+00E9: 1200 bytes */
+  snprintf(spec, sizeof spec, "{\"source\":\"%s\",\"name\":\"m\",\"models_dir\":\"/tmp\"}", path);
+  CHECK(api->import_model(NULL, spec, strlen(spec), &result, &error) == ZG_E_NOT_FOUND, "status %d", error.code);
+  CHECK(strlen(error.message) <= sizeof error.message - 1 && strlen(error.message) >= sizeof error.message - 4,
+        "message of %zu bytes", strlen(error.message));
+  CHECK(valid_utf8((const unsigned char *)error.message), "the message was cut inside a UTF-8 character");
+}
+
 static void bad_import_specs(const zg_plugin_api *api) {
   char *result = (char *)&result;
   zg_error error = abi_new_error();
@@ -241,6 +269,7 @@ int main(int argc, char **argv) {
   null_pointers(api);
   short_error_structs(api);
   bad_import_specs(api);
+  long_messages(api);
   if (argc == 3) bad_requests(api, argv[2]);
   abi_unload(&plugin);
   return abi_report("abi_host_bad_inputs");
