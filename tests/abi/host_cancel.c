@@ -4,7 +4,7 @@
  *   2. another thread calls cancel() while the first chunk is being delivered: ZG_E_CANCELLED, and
  *      no chunk reaches the sink once cancel() has returned.
  * In both, on_done comes once with the cancelled status, and nothing at all arrives after request()
- * returned.
+ * returned. 3. destroy() while a request streams on another thread cancels it and waits for it.
  * usage: abi_host_cancel PATH/lib0g.so DEVNET_FILE    (wallet key in $ZG_PRIVATE_KEY)
  */
 #include <pthread.h>
@@ -172,6 +172,82 @@ static void cancel_from_another_thread(const zg_plugin_api *api, zg_backend *bac
   free_state(&state);
 }
 
+/* destroy() while a request streams on another thread: the request is cancelled and has returned
+ * before destroy() returns. */
+typedef struct destroy_race {
+  const zg_plugin_api *api;
+  zg_backend *backend;
+  cancel_state *state;
+  zg_status status;
+  int returned;
+} destroy_race;
+
+static int32_t slow_data(void *user, const char *data, size_t len) {
+  cancel_state *state = user;
+  struct timespec pause = {0, 50 * 1000 * 1000};
+  (void)data;
+  (void)len;
+  pthread_mutex_lock(&state->mutex);
+  ++state->chunks;
+  state->first_chunk_seen = 1;
+  pthread_cond_broadcast(&state->changed);
+  pthread_mutex_unlock(&state->mutex);
+  nanosleep(&pause, NULL); /* a slow client: the stream is still going when destroy() comes */
+  return 0;
+}
+
+static void *request_in_background(void *arg) {
+  destroy_race *race = arg;
+  zg_response_sink sink;
+  zg_request request;
+  zg_error error = abi_new_error();
+  memset(&sink, 0, sizeof sink);
+  sink.struct_size = sizeof sink;
+  sink.user = race->state;
+  sink.on_data = slow_data;
+  memset(&request, 0, sizeof request);
+  request.struct_size = sizeof request;
+  request.request_id = 31;
+  request.path = "/v1/chat/completions";
+  request.body = kChat;
+  request.body_len = strlen(kChat);
+  race->status = race->api->request(race->backend, &request, &sink, &error);
+  pthread_mutex_lock(&race->state->mutex);
+  race->returned = 1;
+  race->state->first_chunk_seen = 1; /* frees main() even when the request failed early */
+  pthread_cond_broadcast(&race->state->changed);
+  pthread_mutex_unlock(&race->state->mutex);
+  return NULL;
+}
+
+static void destroy_while_streaming(const zg_plugin_api *api, const char *config) {
+  cancel_state state;
+  destroy_race race;
+  pthread_t thread;
+  zg_error error = abi_new_error();
+  int returned_before_destroy_ended;
+  memset(&race, 0, sizeof race);
+  init_state(&state, 0);
+  race.api = api;
+  race.state = &state;
+  CHECK(api->create(NULL, config, strlen(config), &race.backend, &error) == ZG_OK, "create: %s", error.message);
+  if (race.backend == NULL) return;
+  CHECK(pthread_create(&thread, NULL, request_in_background, &race) == 0, "pthread_create");
+  pthread_mutex_lock(&state.mutex);
+  while (!state.first_chunk_seen) pthread_cond_wait(&state.changed, &state.mutex);
+  pthread_mutex_unlock(&state.mutex);
+  api->destroy(race.backend);
+  pthread_mutex_lock(&state.mutex);
+  returned_before_destroy_ended = race.returned;
+  pthread_mutex_unlock(&state.mutex);
+  pthread_join(thread, NULL);
+  CHECK(returned_before_destroy_ended, "destroy() returned while request() was still inside the plugin");
+  CHECK(race.status == ZG_E_CANCELLED, "destroy(): the streaming request ended with %d", race.status);
+  CHECK(state.chunks >= 1 && state.chunks < 10, "destroy(): %d chunks (not cut short)", state.chunks);
+  printf("destroy(): request cancelled after %d chunk(s)\n", state.chunks);
+  free_state(&state);
+}
+
 int main(int argc, char **argv) {
   abi_plugin plugin;
   const zg_plugin_api *api;
@@ -194,6 +270,7 @@ int main(int argc, char **argv) {
     api->cancel(backend, 999); /* unknown id: ignored */
     api->destroy(backend);
   }
+  destroy_while_streaming(api, config);
   abi_unload(&plugin);
   return abi_report("abi_host_cancel");
 }
