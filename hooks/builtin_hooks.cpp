@@ -54,14 +54,14 @@ void ResponseVerificationHook::operator()(Event& event) const {
   if (mode_ == VerifyMode::sync) {
     const auto report = check_(*request.service, chat_id, as_bytes(request.response));
     request.verification = VerificationOutcome{std::string(outcome_name(report.verdict)), report.reason};
-    publish_verified(bus_, request.request_id, *request.service, chat_id, *request.verification);
+    publish_verified(bus_, event.request_id, *request.service, chat_id, *request.verification);
     return;
   }
   // async: the answer is the client's already; the check runs later on its own copy of the bytes
   // (the provider keeps the signature about 20 minutes, so the queue must not lag that much).
   // Captures copies, never `this`: the task may outlive nothing but the bus and the worker.
   worker_.post([check = check_, &bus = bus_, service = *request.service, chat_id, bytes = std::string(request.response),
-                request_id = request.request_id] {
+                request_id = event.request_id] {
     const auto report = check(service, chat_id, as_bytes(bytes));
     publish_verified(bus, request_id, service, chat_id, {std::string(outcome_name(report.verdict)), report.reason});
   });
@@ -73,7 +73,7 @@ void UsageAccountingHook::operator()(Event& event) const {
   const auto& service = *request.service;
   request.fee = accounting_.record(service.provider, *request.usage, service.input_price, service.output_price);
   if (!bus_.wanted(EventKind::usage_accounted)) return;
-  Event accounted{EventKind::usage_accounted, request.request_id,
+  Event accounted{EventKind::usage_accounted, event.request_id,
                   {{"provider", service.provider.checksummed()},
                    {"prompt_tokens", request.usage->prompt_tokens},
                    {"completion_tokens", request.usage->completion_tokens},
@@ -109,7 +109,7 @@ void BalanceWatchHook::operator()(Event& event) const {
   const auto& provider = request.service->provider;
   const auto low = book_.charge(provider, *request.fee);
   if (!low) return;
-  Event balance_low{EventKind::balance_low, request.request_id,
+  Event balance_low{EventKind::balance_low, event.request_id,
                     {{"provider", provider.checksummed()},
                      {"balance_neuron", low->to_dec()},
                      {"threshold_neuron", book_.threshold().to_dec()}},

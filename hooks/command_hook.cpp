@@ -107,10 +107,10 @@ std::vector<CommandHook> parse_command_hooks(const nlohmann::json& hooks) {
           throw UsageError(where + ".command[0] must be an absolute path (no shell and no PATH search is used)");
         }
       } else if (key == "timeout_ms") {
-        if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0 || value.get<std::uint64_t>() > 600000) {
+        if (!value.is_number_integer() || value.get<std::int64_t>() < 1 || value.get<std::int64_t>() > 600000) {
           throw UsageError(where + ".timeout_ms must be a whole number of milliseconds from 1 to 600000");
         }
-        hook.timeout = std::chrono::milliseconds(value.get<std::uint64_t>());
+        hook.timeout = std::chrono::milliseconds(value.get<std::int64_t>());
       } else {
         throw UsageError(where + " has an unknown member \"" + key + "\" (known: event, command, timeout_ms)");
       }
