@@ -34,10 +34,10 @@ using namespace zg::gateway;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-// Anvil's standard dev accounts 5, 6 and 7 (public test keys): the extra providers.
-constexpr const char* kFailingKey = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
-constexpr const char* kWrongKeyKey = "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d479b8b3ef1ad6e0b6";
-constexpr const char* kSlowKey = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcbaac6a84ffa";
+// Test-only keys of the extra providers (given gas money with anvil_setBalance).
+constexpr const char* kFailingKey = "0x1111111111111111111111111111111111111111111111111111111111111111";
+constexpr const char* kWrongKeyKey = "0x2222222222222222222222222222222222222222222222222222222222222222";
+constexpr const char* kSlowKey = "0x3333333333333333333333333333333333333333333333333333333333333333";
 constexpr const char* kKeyVariable = "ZG_GATEWAY_TEST_KEY";
 
 eth::Address address_of(const char* key) {
@@ -128,6 +128,8 @@ class GatewayTest : public ::testing::Test {
 
   static void start_extra_provider(const std::string& name, const char* key, std::vector<std::string> arguments) {
     auto state = devnet_->state();
+    eth::RpcClient rpc(state.rpc_url);
+    rpc.request("anvil_setBalance", json::array({address_of(key).checksummed(), "0x3635c9adc5dea00000"}));  // 1000 0G
     for (auto& account : state.accounts) {
       if (account.role == "provider") account = {"provider", address_of(key), key};
     }
