@@ -679,7 +679,18 @@ AcknowledgeResult acknowledge_model(Context& ctx, const Args& args, FtChain& ft,
   }
   finetune::ProviderApi api(service.url);
   const auto file = model_file_path(args, task_id);
-  const auto source = download_model(ctx, args, ft, api, key, *deliverable, file);
+  std::string source;
+  try {
+    source = download_model(ctx, args, ft, api, key, *deliverable, file);
+  } catch (const storage::IntegrityError& e) {
+    // A node served bytes that do not match the root: refused like a failed check (nothing on disk).
+    result.exit_code = kVerificationFailedExit;
+    result.json["action"] = "refused";
+    result.json["error"] = e.what();
+    result.text = "REFUSED: the model of task " + task_id + " from 0G Storage failed verification; nothing was acknowledged.\n" +
+                  e.what();
+    return result;
+  }
   const auto check = finetune::check_deliverable_file(file, deliverable->model_root_hash, service.tee_signer_address);
   result.json["modelFile"] = file.string();
   result.json["source"] = source;

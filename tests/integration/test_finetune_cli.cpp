@@ -17,6 +17,7 @@
 #include "cli_runner.hpp"
 #include "common/hex.hpp"
 #include "common/process.hpp"
+#include "eth/rpc_client.hpp"
 #include "contracts/finetune_serving.hpp"
 #include "crypto/keccak.hpp"
 #include "devnet/devnet_file.hpp"
@@ -107,6 +108,11 @@ class FinetuneCliTest : public ::testing::Test {
                     "--register", "--settle-interval-ms", "200", "--data-dir", (dir_ / (name + "-data")).string(),
                     "--plaintext-dir", sim.plaintext_dir.string()};
     for (const auto& fault : kFaults.at(name)) options.argv.push_back(fault);
+    if (name == "honest" && !state_.storage_url.empty()) {
+      // The honest provider uploads its models to 0G Storage: modelRootHash is then a storage root.
+      options.argv.insert(options.argv.end(), {"--storage-url", state_.storage_url, "--flow-contract",
+                                               state_.contracts.flow.checksummed()});
+    }
     options.output_file = log;
     sim.process = std::make_unique<ChildProcess>(ChildProcess::spawn(options));
     const auto port = wait_for_listening_port(*sim.process, log, "listening on 127.0.0.1:", std::chrono::seconds(60));
@@ -128,9 +134,9 @@ class FinetuneCliTest : public ::testing::Test {
     return d ? to_hex(d->encrypted_secret) : std::string();
   }
 
-  // Uploads the dataset to the provider's TEE and creates a task; returns its id.
-  static std::string create_task(const std::string& name) {
-    const auto upload = zg({"ft", "upload", "--file", (dir_ / "train.jsonl").string(), "--to", "tee", "--provider",
+  // Uploads the dataset (to the provider's TEE, or 0G Storage) and creates a task; returns its id.
+  static std::string create_task(const std::string& name, const std::string& to = "tee") {
+    const auto upload = zg({"ft", "upload", "--file", (dir_ / "train.jsonl").string(), "--to", to, "--provider",
                             provider(name), "--json"});
     EXPECT_EQ(upload.exit_code, 0) << upload.err;
     const auto dataset = upload.json()["datasetHash"].get<std::string>();
@@ -330,6 +336,41 @@ TEST_F(FinetuneCliTest, PenaltySettledDeliverableHasNoKey) {
   EXPECT_NE(decrypt.exit_code, 0);
   EXPECT_NE(decrypt.err.find("penalty"), std::string::npos) << decrypt.err;
   EXPECT_FALSE(fs::exists(dir_ / "penalty-out"));
+}
+
+TEST_F(FinetuneCliTest, ThroughZeroGStorageWithACorruptedSegmentRefusedFirst) {
+  if (state_.storage_url.empty()) GTEST_SKIP() << "this devnet runs no 0G Storage node";
+  ASSERT_FALSE(honest_task_.empty()) << "needs the acknowledged task of the earlier case";
+  const auto id = create_task("honest", "storage");  // dataset by its 0G Storage root, fetched by the provider
+  const auto wait = zg({"ft", "wait", "--provider", provider("honest"), "--task", id, "--interval-ms", "200", "--timeout", "120"});
+  ASSERT_EQ(wait.exit_code, 0) << wait.err;
+  const auto before = zg({"ft", "task", "--provider", provider("honest"), "--task", id, "--json"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  const auto root = before.json()["deliverable"]["modelRootHash"].get<std::string>();
+  ASSERT_EQ(root.size(), 66u);  // 32 raw bytes: the 0G Storage root of the encrypted model
+
+  eth::RpcClient node(state_.storage_url);
+  ASSERT_EQ(node.request("admin_corruptSegment", nlohmann::json::array({root, 0})), true);
+  const auto model_file = dir_ / "storage.model.enc";
+  const auto refused = zg({"ft", "acknowledge-model", "--provider", provider("honest"), "--task", id, "--from", "storage",
+                           "--model-file", model_file.string()});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("failed verification; nothing was acknowledged"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("segment 0"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(model_file));
+  auto task = zg({"ft", "task", "--provider", provider("honest"), "--task", id, "--json"});
+  EXPECT_EQ(task.json()["deliverable"]["acknowledged"], false);
+
+  node.request("admin_clearCorruption", nlohmann::json::array());
+  const auto ack = zg({"ft", "acknowledge-model", "--provider", provider("honest"), "--task", id, "--from", "storage",
+                       "--model-file", model_file.string()});
+  ASSERT_EQ(ack.exit_code, 0) << ack.err;
+  EXPECT_NE(ack.out.find("root: ok, the file's 0G Storage root " + root), std::string::npos) << ack.out;
+  const auto out = dir_ / "storage-adapter";
+  const auto decrypt = zg({"ft", "decrypt", "--provider", provider("honest"), "--task", id, "--in", model_file.string(),
+                           "--out-raw", out.string(), "--interval-ms", "200", "--timeout", "60"});
+  ASSERT_EQ(decrypt.exit_code, 0) << decrypt.err;
+  EXPECT_EQ(read_text(out), read_text(sims_.at("honest").plaintext_dir / (id + ".zip")));
 }
 
 }  // namespace
