@@ -6,10 +6,14 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <regex>
+#include <thread>
 
+#include "broker/auto_funding.hpp"
 #include "broker/provider_client.hpp"
 #include "broker/quote.hpp"
 #include "broker/session_cache.hpp"
+#include "broker/session_renewal.hpp"
 #include "broker/session_token.hpp"
 #include "broker/usage_accounting.hpp"
 #include "broker/verifier.hpp"
@@ -17,6 +21,7 @@
 #include "common/error.hpp"
 #include "common/hex.hpp"
 #include "contracts/inference_serving.hpp"
+#include "contracts/ledger_manager.hpp"
 #include "ledger_view.hpp"
 
 namespace zg::cli {
@@ -121,23 +126,213 @@ broker::GenerationReader generation_from(const contracts::InferenceServing& serv
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Auto-funding on the request path (§10, the SDK's rule): before a chat, the sub-account is topped
+// up when balance - pendingRefund < unsettledFee + 2 x 1 0G. A one-shot CLI has no background
+// funder, so it decides from one chain read (the sub-account) and one provider call (its unsettled
+// fee); when that state says the balance is fine, no transaction is sent.
+
+struct AutoFunding {
+  std::string action = "none";  // "none", "transferred", "skipped" (needed but not possible), "off"
+  std::string text;             // for the user; empty when there is nothing to say
+  std::optional<eth::Uint256> amount;
+  std::optional<std::string> transaction_hash;
+  nlohmann::json facts = nlohmann::json::object();  // balance, pendingRefund, unsettledFee, required
+
+  nlohmann::json to_json() const {
+    nlohmann::json j = {{"action", action}, {"reason", text}};
+    j.update(facts);
+    if (amount) j["amount"] = amount->to_dec();
+    if (transaction_hash) j["transactionHash"] = *transaction_hash;
+    return j;
+  }
+};
+
+struct ChatParties {
+  Context& ctx;
+  ChainConnection& chain;
+  const contracts::InferenceServing& serving;
+  const eth::Address& provider;
+  const eth::Address& user;
+  broker::ProviderClient& client;
+  broker::SessionCache& sessions;
+};
+
+// The provider's own count of what it has not settled; nullopt when it does not answer.
+std::optional<eth::Uint256> provider_unsettled_fee(const ChatParties& p) {
+  try {
+    return p.client.unsettled_fee(p.user, p.sessions.authorization_header(p.provider)).fee;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+AutoFunding auto_fund_if_needed(const ChatParties& p) {
+  AutoFunding outcome;
+  const auto account = p.serving.get_account(p.user, p.provider);
+  if (!account) {
+    outcome.action = "skipped";
+    outcome.text = "no sub-account with " + p.provider.checksummed() +
+                   " yet; auto-funding only tops up an existing one (create it with `zg ledger transfer --provider " +
+                   p.provider.checksummed() + " --amount 1`)";
+    return outcome;
+  }
+  const auto reported = provider_unsettled_fee(p);
+  // A fresh CLI process has counted no fees of its own: without the provider's number, 0 is all we know.
+  const eth::Uint256 unsettled = reported.value_or(eth::Uint256{});
+  const broker::FundingPolicy policy;
+  const auto required = unsettled + policy.min_locked_balance * eth::Uint256(policy.reserve_multiple);
+  outcome.facts = {{"balance", account->balance.to_dec()},
+                   {"pendingRefund", account->pending_refund.to_dec()},
+                   {"unsettledFee", reported ? nlohmann::json(unsettled.to_dec()) : nlohmann::json(nullptr)},
+                   {"required", required.to_dec()}};
+  const auto top_up = broker::top_up_needed(account->balance, account->pending_refund, unsettled, policy);
+  if (!top_up) return outcome;
+
+  const std::string why = "your sub-account has " + eth::format_amount(account->balance) + " 0G (pending refund " +
+                          eth::format_amount(account->pending_refund) + " 0G), below unsettled fees " +
+                          (reported ? eth::format_amount(unsettled) + " 0G" : "(unknown: the provider did not say; counted as 0)") +
+                          " + 2 x 1 0G reserve = " + eth::format_amount(required) + " 0G";
+  const contracts::LedgerManager ledger(*p.chain.rpc, p.ctx.network().ledger);
+  const auto main_account = ledger.get_ledger(p.user);
+  const eth::Uint256 available = main_account ? main_account->available_balance : eth::Uint256{};
+  outcome.amount = *top_up;
+  if (available < *top_up) {
+    outcome.action = "skipped";
+    outcome.text = why + "; a top-up of " + eth::format_amount(*top_up) + " 0G is needed but your ledger has only " +
+                   eth::format_amount(available) + " 0G available (add funds with `zg ledger deposit`)";
+    return outcome;
+  }
+  eth::TxSender sender(*p.chain.rpc, p.ctx.wallet_key(), p.chain.chain_id);
+  const auto receipt = ledger.transfer_fund(sender, p.provider, ledger.service_name(p.serving.address()), *top_up);
+  outcome.action = "transferred";
+  outcome.transaction_hash = to_hex(receipt.transaction_hash);
+  outcome.text = why + ": transferred " + eth::format_amount(*top_up) + " 0G from your ledger (transaction " +
+                 *outcome.transaction_hash + ")";
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------
+// When the provider refuses, the chain may already say otherwise: the broker reads sub-accounts
+// through a cache (zg-provider-sim: --account-refresh-ms, 3 s by default), so new funding, an
+// acknowledgement or a revokeAllTokens reach it late. Such a refusal is waited out briefly.
+
+// The amount in "insufficient balance: your locked balance is X 0G, ..." (6 decimals), if present.
+std::optional<eth::Uint256> locked_balance_in(const std::string& message) {
+  static const std::regex pattern(R"(your locked balance is ([0-9]+(?:\.[0-9]+)?) 0G)");
+  std::smatch match;
+  if (!std::regex_search(message, match, pattern)) return std::nullopt;
+  try {
+    return eth::parse_amount(match[1].str());
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// Why the provider's refusal is out of date with the chain, or nullopt when the chain agrees with it.
+std::optional<std::string> provider_behind_chain(const broker::ProviderError& error,
+                                                 const std::optional<contracts::InferenceAccount>& account) {
+  const auto& message = error.provider_message();
+  if (message.find("future generation") != std::string::npos) {
+    return "your tokens were revoked on chain (Account.generation went up) and the provider still has the old generation";
+  }
+  if (!account) return std::nullopt;
+  if (message.find("account not exist") != std::string::npos) {
+    return "the chain has your sub-account (" + eth::format_amount(account->balance) +
+           " 0G) but the provider has not seen it yet";
+  }
+  if (message.find("user not acknowledge") != std::string::npos && account->acknowledged) {
+    return "the chain says you acknowledged the provider but the provider has not seen it yet";
+  }
+  if (const auto counted = locked_balance_in(message)) {
+    const auto available = account->balance > account->pending_refund ? account->balance - account->pending_refund : eth::Uint256{};
+    const eth::Uint256 rounding{1'000'000'000'000};  // the provider prints 6 decimals
+    if (available > *counted + rounding) {
+      return "the chain shows " + eth::format_amount(available) + " 0G available in your sub-account but the provider still counts " +
+             eth::format_amount(*counted) + " 0G";
+    }
+  }
+  return std::nullopt;
+}
+
+// What the user can do about a refusal the chain agrees with.
+std::string refusal_hint(const broker::ProviderError& error, const eth::Address& provider) {
+  const auto& message = error.provider_message();
+  const std::string address = provider.checksummed();
+  if (message.find("account not exist") != std::string::npos) {
+    return "fund a sub-account with this provider first: `zg ledger transfer --provider " + address + " --amount 1`";
+  }
+  if (message.find("insufficient balance") != std::string::npos) {
+    return "top up the sub-account: `zg ledger transfer --provider " + address +
+           " --amount 1` (or let `zg inference chat` do it: leave out --no-auto-fund)";
+  }
+  if (message.find("user not acknowledge") != std::string::npos) {
+    return "acknowledge the provider: `zg inference acknowledge --provider " + address + "`";
+  }
+  return "";
+}
+
+broker::ChatResponse ask_provider(const ChatParties& p, const std::string& request, bool stream, bool print_deltas) {
+  const auto once = [&](const std::string& authorization) {
+    if (!stream) return p.client.chat(request, authorization);
+    return p.client.chat_stream(request, authorization, [&](std::string_view delta) {
+      if (print_deltas) std::cout << delta << std::flush;
+    });
+  };
+  return broker::with_session_renewal(p.sessions, p.provider, once, [&](const broker::ProviderError& error) {
+    p.ctx.progress("the provider refused the session token (" + error.provider_message() +
+                   "): signing a new one with the generation on chain and retrying once");
+  });
+}
+
+broker::ChatResponse chat_waiting_for_provider(const ChatParties& p, const std::string& request, bool stream,
+                                               bool print_deltas, std::chrono::seconds patience) {
+  const auto give_up_at = std::chrono::steady_clock::now() + patience;
+  while (true) {
+    try {
+      return ask_provider(p, request, stream, print_deltas);
+    } catch (const broker::ProviderError& error) {
+      const auto behind = provider_behind_chain(error, p.serving.get_account(p.user, p.provider));
+      if (!behind) {
+        const auto hint = refusal_hint(error, p.provider);
+        if (hint.empty()) throw;
+        throw Error(std::string(error.what()) + "\n" + hint);
+      }
+      if (std::chrono::steady_clock::now() >= give_up_at) {
+        throw Error(std::string(error.what()) + "\n" + *behind +
+                    ": providers read accounts through a cache and see chain changes only after a while "
+                    "(seconds to minutes); retry in a few seconds");
+      }
+      p.ctx.progress("the provider is behind the chain (" + *behind + "); it caches accounts for a few seconds: retrying in 1 s ...");
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
 int inference_chat(Context& ctx, const Args& args) {
   const auto provider = provider_option(args);
   const bool stream = !args.flag("no-stream");
+  const auto patience = std::chrono::seconds(integer_option(args, "provider-wait", 10, 0, 600));
   auto chain = connect(ctx);
   const contracts::InferenceServing serving(*chain.rpc, ctx.network().inference);
   const auto service = load_service(serving, provider);
   const auto request = chat_request_json(args, service, stream);
-  broker::SessionCache sessions(ctx.wallet_key(), generation_from(serving));
-  const auto authorization = sessions.authorization_header(provider);
-
+  const auto key = ctx.wallet_key();
+  const auto user = eth::Address::from_public_key(key.public_key());
+  broker::SessionCache sessions(key, generation_from(serving));
   broker::ProviderClient client(service.url);
+  const ChatParties parties{ctx, chain, serving, provider, user, client, sessions};
+
+  AutoFunding funding;
+  if (args.flag("no-auto-fund")) {
+    funding.action = "off";
+  } else {
+    funding = auto_fund_if_needed(parties);
+    if (funding.amount) ctx.progress("auto-funding: " + funding.text);  // a top-up was needed
+  }
+
   const bool print_deltas = !ctx.json_output;
-  const auto answer = stream ? client.chat_stream(request, authorization,
-                                                  [&](std::string_view delta) {
-                                                    if (print_deltas) std::cout << delta << std::flush;
-                                                  })
-                             : client.chat(request, authorization);
+  const auto answer = chat_waiting_for_provider(parties, request, stream, print_deltas, patience);
   if (print_deltas && !stream) std::cout << answer.content;
   if (print_deltas) std::cout << "\n" << std::flush;
 
@@ -148,7 +343,8 @@ int inference_chat(Context& ctx, const Args& args) {
 
   if (ctx.json_output) {
     nlohmann::json j = {{"content", answer.content}, {"chatId", answer.chat_id().value_or("")},
-                        {"verification", verification_json(report)}, {"usage", nullptr}, {"fee", nullptr}};
+                        {"verification", verification_json(report)}, {"usage", nullptr}, {"fee", nullptr},
+                        {"autoFunding", funding.to_json()}};
     if (answer.usage) j["usage"] = {{"prompt_tokens", answer.usage->prompt_tokens}, {"completion_tokens", answer.usage->completion_tokens}};
     if (fee) j["fee"] = {{"neuron", fee->to_dec()}, {"0G", eth::format_amount(*fee)}};
     ctx.emit(j, "");
@@ -260,13 +456,22 @@ void add_inference_commands(std::vector<Command>& commands) {
        "streams the answer to stdout as it arrives (--no-stream waits for the whole answer). Then it\n"
        "fetches the TEE signature for the chat id and prints to stderr the verdict (verified,\n"
        "signature-only, failed, not verifiable), the chat id, the token usage and the fee in 0G.\n"
-       "With --json, stdout gets one JSON object {content, chatId, verification, usage, fee}.\n"
+       "With --json, stdout gets one JSON object {content, chatId, verification, usage, fee, autoFunding}.\n"
        "Exit status 3 when the signature check failed.\n\n"
+       "Auto-funding (as the SDK): before asking, the provider sub-account is topped up from your ledger\n"
+       "when balance - pending refund < the provider's unsettled fees + 2 x 1 0G (by that deficit, at\n"
+       "least 1 0G), and stderr says so. When the balance is fine no transaction is sent. A new\n"
+       "sub-account is never created this way: use `zg ledger transfer` (at least 1 0G).\n"
+       "Providers see chain changes (funding, acknowledgement, revoked tokens) through a cache: when a\n"
+       "refusal contradicts the chain, the request is retried every second for up to --provider-wait s.\n"
+       "A token refused as revoked (generation expired) is renewed from the chain and sent once more.\n\n"
        "example: zg inference chat --provider 0x7099...79C8 --max-tokens 64 \"What is 0G?\"",
        {{"provider", "ADDR", "the provider's address"},
         {"model", "M", "model id (default: the service's on-chain model)"},
         {"no-stream", "", "wait for the whole answer instead of streaming"},
-        {"max-tokens", "N", "max_tokens for the answer"}},
+        {"max-tokens", "N", "max_tokens for the answer"},
+        {"no-auto-fund", "", "never transfer to the sub-account before asking"},
+        {"provider-wait", "S", "seconds to wait for a provider that lags the chain (default 10, 0: no wait)"}},
        inference_chat});
   commands.push_back(
       {"inference verify", "verify a provider's TEE signature for a past answer",

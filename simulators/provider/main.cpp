@@ -76,7 +76,10 @@ int run(const ProviderConfig& config) {
   RateLimiter limiter(config.misbehaviour.rate_limit_rpm);
   RequestGate gate({provider, config.input_price, config.minimum_locked_balance}, accounts, fees, limiter);
   SignatureCache signatures;
-  ProviderServer server({config, provider, response_key, tee_signer, gate, fees, signatures, log_line});
+  // --quote-wrong-signer: the quote attests the key --sign-with-wrong-key signs with, not the registered one.
+  const auto attested = config.misbehaviour.quote_wrong_signer ? eth::Address::from_public_key(wrong_key().public_key())
+                                                               : tee_signer;
+  ProviderServer server({config, provider, response_key, attested, gate, fees, signatures, log_line});
   const int port = server.bind();
   if (config.register_service) register_service(config, inference, provider_sender, tee_signer, port, rpc, chain_id);
 

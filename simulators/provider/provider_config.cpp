@@ -87,6 +87,8 @@ const std::map<std::string_view, SwitchSetter>& switch_flags() {
       {"--register", [](ProviderConfig& c) { c.register_service = true; }},
       {"--sign-with-wrong-key", [](ProviderConfig& c) { c.misbehaviour.sign_with_wrong_key = true; }},
       {"--tamper-response", [](ProviderConfig& c) { c.misbehaviour.tamper_response = true; }},
+      {"--quote-wrong-signer", [](ProviderConfig& c) { c.misbehaviour.quote_wrong_signer = true; }},
+      {"--quote-wrong-compose-hash", [](ProviderConfig& c) { c.misbehaviour.quote_wrong_compose_hash = true; }},
   };
   return flags;
 }
@@ -127,7 +129,8 @@ std::string provider_usage() {
          "  --min-locked-balance NEURON (1000000000000000000)  --max-body-bytes N (33554432; 413 above)\n"
          "  faults: --sign-with-wrong-key --tamper-response --delay-ms N (before answering)\n"
          "          --stream-delay-ms N (between SSE events) --fail-with-5xx N (the first N billed requests)\n"
-         "          --drop-stream-after N (close a stream after N events) --rate-limit-rpm N\n";
+         "          --drop-stream-after N (close a stream after N events) --rate-limit-rpm N\n"
+         "          --quote-wrong-signer --quote-wrong-compose-hash (a /v1/quote that must be refused)\n";
 }
 
 }  // namespace zg::provider

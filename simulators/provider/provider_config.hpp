@@ -19,6 +19,8 @@ namespace zg::provider {
 struct Misbehaviour {
   bool sign_with_wrong_key = false;        // signatures from a key that is not the TEE signer
   bool tamper_response = false;            // the signed text hashes other bytes than those sent
+  bool quote_wrong_signer = false;         // /v1/quote attests a signer that is not the TEE signer
+  bool quote_wrong_compose_hash = false;   // /v1/quote's compose-hash event does not match app_compose
   std::chrono::milliseconds delay{0};      // before answering a billed request
   std::chrono::milliseconds stream_delay{0};  // between two SSE events of a stream (lets clients cancel mid-stream)
   unsigned fail_with_5xx = 0;              // the first N billed requests get 500

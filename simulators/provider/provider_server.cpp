@@ -131,7 +131,8 @@ void ProviderServer::install_routes() {
     res.set_content(signature_json(*found).dump(), "application/json");
   });
   server.Get("/v1/quote", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(quote_body(parts_.tee_signer, parts_.config.model), "application/json");
+    res.set_content(quote_body(parts_.tee_signer, parts_.config.model, !parts_.config.misbehaviour.quote_wrong_compose_hash),
+                    "application/json");
   });
   server.Get(R"(/v1/user/([^/]+)/unsettledfee)", [this](const httplib::Request& req, httplib::Response& res) {
     serve_unsettled_fee(req, res);

@@ -23,9 +23,10 @@ std::string app_compose(const std::string& model) {
   return compose.dump();
 }
 
-std::string quote_body(const eth::Address& signer, const std::string& model) {
+std::string quote_body(const eth::Address& signer, const std::string& model, bool honest_compose_hash) {
   const std::string compose = app_compose(model);
-  const std::string compose_hash = to_hex(crypto::sha256(as_bytes(compose)), false);
+  const std::string hashed = honest_compose_hash ? compose : compose + " (not what runs)";
+  const std::string compose_hash = to_hex(crypto::sha256(as_bytes(hashed)), false);
   const nlohmann::json event_log = nlohmann::json::array(
       {{{"imr", 3}, {"event_type", 134217729}, {"digest", compose_hash}, {"event", "compose-hash"},
         {"event_payload", compose_hash}}});

@@ -12,7 +12,8 @@ namespace zg::provider {
 std::string report_data_base64(const eth::Address& signer);
 // The app_compose text of this simulator (names the model so it is not a constant).
 std::string app_compose(const std::string& model);
-// The response body (JSON text).
-std::string quote_body(const eth::Address& signer, const std::string& model);
+// The response body (JSON text). `honest_compose_hash` false: the compose-hash event names the hash
+// of other text, which a client must refuse (--quote-wrong-compose-hash).
+std::string quote_body(const eth::Address& signer, const std::string& model, bool honest_compose_hash = true);
 
 }  // namespace zg::provider
