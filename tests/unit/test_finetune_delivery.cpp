@@ -4,6 +4,7 @@
 // modelRootHash check accepts exactly the three forms the brokers write.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -45,6 +46,7 @@ struct ZipMember {
   std::string name;
   std::string content;
   bool symlink = false;
+  bool stored = false;  // no compression: the content appears as is in the archive
 };
 
 // Builds a ZIP with libzip exactly as given (libzip does not judge names: that is our job).
@@ -56,6 +58,7 @@ Bytes make_zip(const fs::path& scratch, const std::vector<ZipMember>& members) {
     zip_source_t* source = zip_source_buffer(archive, m.content.data(), m.content.size(), 0);
     const auto index = zip_file_add(archive, m.name.c_str(), source, ZIP_FL_ENC_RAW | ZIP_FL_OVERWRITE);
     if (index < 0) throw std::runtime_error("zip_file_add failed");
+    if (m.stored) zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0);
     if (m.symlink) {
       zip_file_set_external_attributes(archive, static_cast<zip_uint64_t>(index), 0, ZIP_OPSYS_UNIX,
                                        static_cast<zip_uint32_t>(0120777) << 16);
@@ -208,6 +211,22 @@ TEST_F(FinetuneDelivery, HostileArchivesAreRefusedBeforeAnythingIsWritten) {
     EXPECT_FALSE(fs::exists(dir_.parent_path() / "escape.txt"));
   }
   EXPECT_THROW(inspect_model_archive(as_bytes("not a zip at all")), ArchiveError);
+}
+
+TEST_F(FinetuneDelivery, ArchiveEntryWithABadCrcIsRefused) {
+  const std::string content = "adapter weights that will be damaged inside the archive";
+  auto zip = make_zip(dir_ / "scratch.zip", {{"output_model/adapter_model.safetensors", content, false, true}});
+  const auto at = std::search(zip.begin(), zip.end(), content.begin(), content.end());
+  ASSERT_NE(at, zip.end());
+  *(at + 3) ^= 0x20;  // same size, different bytes: only the CRC can tell
+  const auto target = dir_ / "target";
+  fs::create_directory(target);
+  try {
+    extract_model_archive(zip, target);
+    FAIL() << "extracted an entry whose CRC does not match";
+  } catch (const ArchiveError& e) {
+    EXPECT_NE(std::string(e.what()).find("is corrupted"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(FinetuneDelivery, KilledMidDecryptLeavesNoOutputAndTheNextRunCleansUp) {
