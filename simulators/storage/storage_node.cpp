@@ -45,7 +45,7 @@ StorageNode::StorageNode(eth::RpcClient& rpc, const eth::Address& flow, NodeOpti
     : rpc_(rpc), flow_(rpc, flow), options_(std::move(options)), chain_id_(rpc.chain_id()) {}
 
 void StorageNode::set_self_url(std::string url) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   options_.self_url = std::move(url);
 }
 
@@ -74,16 +74,25 @@ void StorageNode::sync_chain() {
   last_block_ = head;
 }
 
+namespace {
+
 // The entry a root names: a finalized one first (downloads), else the oldest still waiting for data.
-StorageNode::StoredFile* StorageNode::find_by_root(const Hash256& root) {
-  StoredFile* waiting = nullptr;
-  for (auto& [seq, file] : files_) {
+template <typename Files>
+auto find_root_in(Files& files, const Hash256& root) -> decltype(&files.begin()->second) {
+  decltype(&files.begin()->second) waiting = nullptr;
+  for (auto& [seq, file] : files) {
     if (file.root != root) continue;
     if (file.finalized()) return &file;
     if (waiting == nullptr) waiting = &file;
   }
   return waiting;
 }
+
+}  // namespace
+
+StorageNode::StoredFile* StorageNode::find_by_root(const Hash256& root) { return find_root_in(files_, root); }
+
+const StorageNode::StoredFile* StorageNode::find_by_root(const Hash256& root) const { return find_root_in(files_, root); }
 
 StorageNode::StoredFile& StorageNode::file_by_seq(std::uint64_t seq) {
   auto it = files_.find(seq);
@@ -107,7 +116,11 @@ storage::FileInfo StorageNode::info_of(const StoredFile& file) const {
 }
 
 json StorageNode::handle(std::string_view method, const json& params) {
-  std::lock_guard lock(mutex_);
+  if (method.starts_with("zgs_download")) {
+    std::shared_lock lock(mutex_);
+    return download(method, params);
+  }
+  std::unique_lock lock(mutex_);
   if (method == "zgs_getStatus") return status();
   if (method == "zgs_getShardConfig") return {{"numShard", 1}, {"shardId", 0}};
   if (method == "zgs_getFileInfo") return file_info(params);
@@ -118,18 +131,6 @@ json StorageNode::handle(std::string_view method, const json& params) {
     return upload(json::array({param(params, 0, method)}), uint_param(params, 1, method));
   }
   if (method == "zgs_uploadSegmentsByTxSeq") return upload(param(params, 0, method), uint_param(params, 1, method));
-  if (method == "zgs_downloadSegmentWithProof" || method == "zgs_downloadSegment") {
-    const StoredFile* file = find_by_root(root_param(params, 0, method));
-    if (file == nullptr || !file->finalized()) throw RpcFailure(kServerError, "file not found or not finalized");
-    if (method == "zgs_downloadSegment") return download_range(*file, uint_param(params, 1, method), uint_param(params, 2, method));
-    return download_with_proof(*file, uint_param(params, 1, method));
-  }
-  if (method == "zgs_downloadSegmentWithProofByTxSeq" || method == "zgs_downloadSegmentByTxSeq") {
-    const StoredFile& file = file_by_seq(uint_param(params, 0, method));
-    if (!file.finalized()) throw RpcFailure(kServerError, "file not finalized");
-    if (method == "zgs_downloadSegmentByTxSeq") return download_range(file, uint_param(params, 1, method), uint_param(params, 2, method));
-    return download_with_proof(file, uint_param(params, 1, method));
-  }
   if (method == "indexer_getShardedNodes") return sharded_nodes();
   if (method == "indexer_getNodeLocations") return json::object();
   if (method == "indexer_getFileLocations") return file_locations(params);
@@ -140,6 +141,25 @@ json StorageNode::handle(std::string_view method, const json& params) {
   if (method == "admin_clearCorruption") {
     corrupted_.clear();
     return true;
+  }
+  throw RpcFailure(kMethodNotFound, "Method not found: " + std::string(method));
+}
+
+// Serves only what is finalized: a file is downloadable once every segment arrived with its proof.
+json StorageNode::download(std::string_view method, const json& params) const {
+  const StoredFile* file = nullptr;
+  if (method.ends_with("ByTxSeq")) {
+    const auto it = files_.find(uint_param(params, 0, method));
+    file = it == files_.end() ? nullptr : &it->second;
+  } else {
+    file = find_by_root(root_param(params, 0, method));
+  }
+  if (file == nullptr || !file->finalized()) throw RpcFailure(kServerError, "file not found or not finalized");
+  if (method == "zgs_downloadSegment" || method == "zgs_downloadSegmentByTxSeq") {
+    return download_range(*file, uint_param(params, 1, method), uint_param(params, 2, method));
+  }
+  if (method == "zgs_downloadSegmentWithProof" || method == "zgs_downloadSegmentWithProofByTxSeq") {
+    return download_with_proof(*file, uint_param(params, 1, method));
   }
   throw RpcFailure(kMethodNotFound, "Method not found: " + std::string(method));
 }

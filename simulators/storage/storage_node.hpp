@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -64,6 +65,8 @@ class StorageNode {
 
   void sync_chain();
   StoredFile* find_by_root(const Hash256& root);
+  const StoredFile* find_by_root(const Hash256& root) const;
+  nlohmann::json download(std::string_view method, const nlohmann::json& params) const;
   StoredFile& file_by_seq(std::uint64_t seq);
   storage::FileInfo info_of(const StoredFile& file) const;
 
@@ -81,7 +84,9 @@ class StorageNode {
   contracts::FlowContract flow_;
   NodeOptions options_;
   std::uint64_t chain_id_ = 0;
-  std::mutex mutex_;
+  // Downloads of finalized files only read: they share the lock, so requests in flight are served
+  // in parallel; everything that changes state (chain sync, uploads, admin) holds it alone.
+  std::shared_mutex mutex_;
   std::uint64_t next_block_ = 0;
   std::uint64_t last_block_ = 0;
   std::map<std::uint64_t, StoredFile> files_;  // by tx seq (Flow submission index)

@@ -3,7 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <exception>
+#include <mutex>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -205,6 +209,8 @@ struct StorageClient::Impl {
   // Calls on_size(file size) once the node described the file, then sink() per verified segment.
   void download(std::string_view root, const SegmentSink& sink, const Progress& progress,
                 const std::function<void(std::uint64_t)>& on_size);
+  static std::uint64_t fetch_verified(eth::RpcClient& node, const Hash256& root, const FlowLayout& layout,
+                                      std::uint64_t index, const SegmentSink& sink);
 };
 
 UploadResult StorageClient::Impl::upload(const FileMerkleTree& tree, const SegmentSource& read, eth::TxSender& sender,
@@ -280,12 +286,10 @@ void StorageClient::Impl::download(std::string_view root_text, const SegmentSink
   const std::string root_hex = to_hex(root);
   const auto nodes = file_locations(root_hex);
   if (nodes.empty()) throw IoError("no storage node has " + root_hex + " (indexer " + indexer.display_url() + ")");
-  std::vector<std::unique_ptr<eth::RpcClient>> clients;
-  for (const auto& node : nodes) clients.push_back(std::make_unique<eth::RpcClient>(node.url));
-
   std::optional<FileInfo> info;
-  for (auto& client : clients) {
-    if ((info = file_info(*client, root_hex))) break;
+  for (const auto& node : nodes) {
+    eth::RpcClient client(node.url);
+    if ((info = file_info(client, root_hex))) break;
   }
   if (!info) throw IoError("no storage node knows " + root_hex);
   if (info->root != root) throw IntegrityError("the storage node describes another file than " + root_hex);
@@ -294,42 +298,77 @@ void StorageClient::Impl::download(std::string_view root_text, const SegmentSink
   require_coverage(nodes, segments, "serves");
   if (on_size) on_size(layout.file_size);
 
+  // Several requests in flight: the node serializes one segment while we verify another.
+  std::atomic<std::uint64_t> next_index{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;  // guards done, first_error, first_error_index and progress calls
   std::uint64_t done = 0;
-  for (std::uint64_t index = 0; index < segments; ++index) {
-    const auto where = [&]() -> std::size_t {
-      for (std::size_t i = 0; i < nodes.size(); ++i) {
-        if (nodes[i].holds(index)) return i;
+  std::exception_ptr first_error;
+  std::uint64_t first_error_index = segments;
+  auto worker = [&] {
+    std::vector<std::unique_ptr<eth::RpcClient>> connections;  // one per node, owned by this worker
+    for (const auto& node : nodes) connections.push_back(std::make_unique<eth::RpcClient>(node.url));
+    while (!failed) {
+      const std::uint64_t index = next_index.fetch_add(1);
+      if (index >= segments) return;
+      try {
+        const auto where = static_cast<std::size_t>(
+            std::find_if(nodes.begin(), nodes.end(), [index](const NodeEndpoint& n) { return n.holds(index); }) - nodes.begin());
+        const auto real = fetch_verified(*connections[where], root, layout, index, sink);
+        std::lock_guard lock(mutex);
+        done += real;
+        if (progress) progress(done, layout.file_size);
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        // The lowest failing segment is reported, whatever the order the workers hit them in.
+        if (index < first_error_index) {
+          first_error_index = index;
+          first_error = std::current_exception();
+        }
+        failed = true;
+        return;
       }
-      return 0;
-    }();
-    const std::string segment_name = "segment " + std::to_string(index) + " of " + root_hex;
-    SegmentWithProof segment;
-    try {
-      segment = segment_from_json(clients[where]->request("zgs_downloadSegmentWithProof", json::array({root_hex, index})));
-    } catch (const ParseError& e) {
-      throw IntegrityError(segment_name + " from " + clients[where]->display_url() + " is malformed: " + e.what());
     }
-    const auto expected_size = wire_segment_size(layout, index);
-    if (segment.index != index || segment.root != root || segment.file_size != layout.file_size) {
-      throw IntegrityError(segment_name + ": the node answered for another segment or file");
-    }
-    if (segment.data.size() != expected_size) {
-      throw IntegrityError(segment_name + ": " + std::to_string(segment.data.size()) + " bytes instead of " +
-                           std::to_string(expected_size));
-    }
-    const Hash256 computed = segment_root(segment.data, layout.segment_leaf_count(index));
-    try {
-      check_segment_proof(segment.proof, root, computed, index, layout.segments);
-    } catch (const ParseError& e) {
-      throw IntegrityError(segment_name + " does not match the root (" + e.what() +
-                           "): the storage node served corrupted or wrong data; nothing was written");
-    }
-    const std::uint64_t offset = index * kSegmentSize;
-    const auto real = static_cast<std::size_t>(std::min<std::uint64_t>(segment.data.size(), layout.file_size - offset));
-    sink(offset, ByteSpan(segment.data).first(real));
-    done += real;
-    if (progress) progress(done, layout.file_size);
+  };
+  const auto workers = static_cast<unsigned>(std::clamp<std::uint64_t>(options.download_workers, 1, segments));
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < workers; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& thread : threads) thread.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+// Downloads one segment with its proof, checks it against the file root, hands its file bytes to
+// `sink` and returns their count. IntegrityError names the segment when anything does not match.
+std::uint64_t StorageClient::Impl::fetch_verified(eth::RpcClient& node, const Hash256& root, const FlowLayout& layout,
+                                                  std::uint64_t index, const SegmentSink& sink) {
+  const std::string root_hex = to_hex(root);
+  const std::string segment_name = "segment " + std::to_string(index) + " of " + root_hex;
+  SegmentWithProof segment;
+  try {
+    segment = segment_from_json(node.request("zgs_downloadSegmentWithProof", json::array({root_hex, index})));
+  } catch (const ParseError& e) {
+    throw IntegrityError(segment_name + " from " + node.display_url() + " is malformed: " + e.what());
   }
+  const auto expected_size = wire_segment_size(layout, index);
+  if (segment.index != index || segment.root != root || segment.file_size != layout.file_size) {
+    throw IntegrityError(segment_name + ": the node answered for another segment or file");
+  }
+  if (segment.data.size() != expected_size) {
+    throw IntegrityError(segment_name + ": " + std::to_string(segment.data.size()) + " bytes instead of " +
+                         std::to_string(expected_size));
+  }
+  const Hash256 computed = segment_root(segment.data, layout.segment_leaf_count(index));
+  try {
+    check_segment_proof(segment.proof, root, computed, index, layout.segments);
+  } catch (const ParseError& e) {
+    throw IntegrityError(segment_name + " does not match the root (" + e.what() +
+                         "): the storage node served corrupted or wrong data; nothing was written");
+  }
+  const std::uint64_t offset = index * kSegmentSize;
+  const auto real = static_cast<std::size_t>(std::min<std::uint64_t>(segment.data.size(), layout.file_size - offset));
+  sink(offset, ByteSpan(segment.data).first(real));
+  return real;
 }
 
 StorageClient::StorageClient(std::string indexer_url, eth::RpcClient& rpc, eth::Address flow_contract,

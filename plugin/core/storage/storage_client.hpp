@@ -47,6 +47,7 @@ struct UploadResult {
 struct StorageClientOptions {
   unsigned hash_threads = 2;             // merkle tree workers
   std::size_t segments_per_request = 4;  // zgs_uploadSegments batch size
+  unsigned download_workers = 3;         // segment requests in flight while downloading
   std::chrono::milliseconds tx_seen_timeout{60000};  // wait for the node to see the submission
 };
 
