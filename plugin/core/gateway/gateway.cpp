@@ -54,7 +54,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kLogError = 0;
 constexpr int kLogWarn = 1;
 constexpr int kLogInfo = 2;
 constexpr int kLogDebug = 3;
