@@ -580,3 +580,91 @@ TEST(FinetuneSimDevnetTest, DevnetStartsRecordsAndStopsTheFinetuneProvider) {
 }
 
 }  // namespace
+
+namespace {
+
+// The fault flags clients are tested against: tags signed by a key that is not the TEE signer, a
+// flipped byte in what /lora serves (so neither keccak nor the storage root matches), and a
+// provider that settles with the penalty as soon as it delivered.
+TEST(FinetuneSimFaultsTest, WrongTagKeyFlippedByteAndForcedPenalty) {
+  const auto dir = std::filesystem::temp_directory_path() / ("zg-finetune-faults-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  devnet::DevnetOptions options;
+  options.state_file = dir / "devnet.json";
+  options.start_storage = false;  // modelRootHash = keccak256 of the encrypted model
+  options.start_finetune_provider = true;
+  options.finetune_provider_arguments = {"--sign-tags-with-wrong-key", "--flip-model-byte", "--force-penalty",
+                                         "--settle-interval-ms", "200"};
+  auto net = devnet::Devnet::up(options);
+  const auto& state = net.state();
+  const auto user_key = crypto::PrivateKey::from_hex(state.account("user").private_key);
+  const auto user = state.account("user").address;
+  const auto provider = state.account("finetune-provider").address;
+  eth::RpcClient rpc(state.rpc_url);
+  eth::TxSender sender(rpc, user_key, state.chain_id);
+  const contracts::LedgerManager ledger(rpc, state.contracts.ledger);
+  ledger.add_ledger(sender, eth::parse_amount("3"));
+  ledger.transfer_fund(sender, provider, ledger.service_name(state.contracts.finetune), eth::parse_amount("1"));
+
+  httplib::Client http(state.finetune_provider_url);
+  const std::string path = "/v1/user/" + user.checksummed();
+  const std::string content = "{\"text\":\"faults\"}\n";
+  const auto ts = now_s();
+  httplib::MultipartFormDataItems items{
+      {"file", content, "d.jsonl", ""},
+      {"signature", personal_sign_hash(user_key, crypto::keccak256(as_bytes(user.checksummed() + std::to_string(ts)))), "", ""},
+      {"timestamp", std::to_string(ts), "", ""}};
+  auto uploaded = http.Post(path + "/dataset", items);
+  ASSERT_TRUE(uploaded);
+  ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+  const std::string dataset = json::parse(uploaded->body)["datasetHash"];
+  const eth::Uint256 nonce = fresh_nonce();
+  Bytes preimage(user.bytes().begin(), user.bytes().end());
+  append(preimage, nonce.to_be_bytes());
+  append(preimage, as_bytes(dataset));
+  const json body{{"userAddress", user.checksummed()}, {"preTrainedModelHash", kQwenHash}, {"datasetHash", dataset},
+                  {"trainingParams", kParams}, {"fee", "0"}, {"nonce", nonce.to_dec()},
+                  {"signature", personal_sign_hash(user_key, crypto::keccak256(preimage))}};
+  auto created = http.Post(path + "/task", body.dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = json::parse(created->body)["id"];
+
+  std::string progress;
+  wait_until(
+      [&] {
+        auto res = http.Get(path + "/task/" + id);
+        progress = res ? json::parse(res->body)["progress"].get<std::string>() : "";
+        return progress == "Finished" || progress == "Failed";
+      },
+      std::chrono::seconds(30));
+  ASSERT_EQ(progress, "Finished");  // settled without waiting for an acknowledgement
+
+  const auto now = now_s();
+  const auto uuid = from_hex(std::regex_replace(id, std::regex("-"), ""));
+  const auto lora_hash = crypto::keccak256(as_bytes(to_hex(uuid, false) + std::to_string(now)));
+  auto lora = http.Post(path + "/task/" + id + "/lora",
+                        json{{"signature", personal_sign_hash(user_key, lora_hash)}, {"timestamp", now}}.dump(),
+                        "application/json");
+  ASSERT_TRUE(lora);
+  ASSERT_EQ(lora->status, 200);
+  const Bytes served(lora->body.begin(), lora->body.end());
+  const contracts::Contract serving(rpc, state.contracts.finetune, "FineTuningServing");
+  const auto deliverable = serving.call(
+      eth::Function::parse("function getDeliverable(address user, address provider, string id) view returns ((string "
+                           "id, bytes modelRootHash, bytes encryptedSecret, bool acknowledged, uint248 timestamp, bool "
+                           "settled))"),
+      {user, provider, id})[0];
+  const Hash256 keccak = crypto::keccak256(served);
+  EXPECT_NE(deliverable["modelRootHash"].as_bytes(), Bytes(keccak.begin(), keccak.end()));  // the flipped byte
+  EXPECT_NE(finetune::recover_tag_signer(served), state.account("tee-signer").address);  // the wrong tag key
+  EXPECT_THROW(finetune::verify_tag_signature(served, state.account("tee-signer").address), crypto::AuthenticationError);
+  EXPECT_TRUE(deliverable["settled"].as_bool());
+  EXPECT_FALSE(deliverable["acknowledged"].as_bool());
+  EXPECT_TRUE(deliverable["encryptedSecret"].as_bytes().empty());
+  net.down();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
