@@ -410,3 +410,131 @@ TEST_F(GatewayTest, UnknownModelsAndPathsSayWhy) {
 }
 
 }  // namespace
+
+namespace {
+
+// A user who funded the provider thinly and later revokes their session tokens.
+class GatewayTestFunding : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      dir_ = fs::temp_directory_path() / ("zg-gateway-funding-" + std::to_string(::getpid()));
+      fs::remove_all(dir_);
+      ::setenv("ZG_PROVIDER_SIM", ZG_PROVIDER_SIM_PATH, 0);
+      devnet::DevnetOptions options;
+      options.state_file = dir_ / "devnet.json";
+      options.start_provider = true;
+      options.provider_arguments = {"--settle-interval-ms", "600000"};
+      devnet_ = std::make_unique<devnet::Devnet>(devnet::Devnet::up(options));
+      const auto& state = devnet_->state();
+      rpc_ = std::make_unique<eth::RpcClient>(state.rpc_url);
+      user_ = std::make_unique<eth::TxSender>(*rpc_, crypto::PrivateKey::from_hex(state.account("user").private_key), state.chain_id);
+      const contracts::LedgerManager ledger(*rpc_, state.contracts.ledger);
+      ledger.add_ledger(*user_, eth::parse_amount("10"));
+      // 1.5 0G: enough for the provider's gate (1 0G locked), below the SDK's 2 x 1 0G reserve.
+      ledger.transfer_fund(*user_, state.account("provider").address, ledger.service_name(state.contracts.inference),
+                           eth::parse_amount("1.5"));
+      ::setenv(kKeyVariable, state.account("user").private_key.c_str(), 1);
+      HostServices host;
+      host.on_event = [](const json& event) {
+        std::lock_guard lock(mutex_);
+        events_.push_back(event);
+      };
+      gateway_ = std::make_unique<Gateway>(
+          json{{"devnet_state", options.state_file.string()}, {"key_env", kKeyVariable}, {"verify", "async"}}, host);
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    gateway_.reset();
+    user_.reset();
+    rpc_.reset();
+    devnet_.reset();
+    fs::remove_all(dir_);
+    ::unsetenv(kKeyVariable);
+  }
+  void SetUp() override { ASSERT_EQ(setup_error_, ""); }
+
+  static json chat(std::uint64_t id, const std::string& prompt) {
+    Capture capture;
+    auto sink = capture.sink();
+    return gateway_->handle(id, "/v1/chat/completions", chat_body("0g/zg-sim-1", prompt, false), sink);
+  }
+  static std::vector<json> events_named(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    std::vector<json> found;
+    for (const auto& e : events_) {
+      if (e["event"] == name) found.push_back(e);
+    }
+    return found;
+  }
+  static eth::Uint256 sub_account_balance() {
+    const contracts::InferenceServing serving(*rpc_, devnet_->state().contracts.inference);
+    return serving.get_account(user_->address(), devnet_->state().account("provider").address)->balance;
+  }
+
+  static inline fs::path dir_;
+  static inline std::string setup_error_;
+  static inline std::unique_ptr<devnet::Devnet> devnet_;
+  static inline std::unique_ptr<eth::RpcClient> rpc_;
+  static inline std::unique_ptr<eth::TxSender> user_;
+  static inline std::unique_ptr<Gateway> gateway_;
+  static inline std::mutex mutex_;
+  static inline std::vector<json> events_;
+};
+
+TEST_F(GatewayTestFunding, LowBalanceRaisesBalanceLowAndTheGatewayTopsUpInTheBackground) {
+  const auto before = sub_account_balance();
+  const auto summary = chat(201, "fund me");
+  EXPECT_EQ(summary["status"], "ok");
+  EXPECT_FALSE(summary.contains("verification"));  // async: only the event reports it
+
+  const auto low = events_named("balance.low");
+  ASSERT_EQ(low.size(), 1u);
+  EXPECT_EQ(low[0]["request_id"], 201);
+  EXPECT_EQ(low[0]["threshold_neuron"], eth::parse_amount("2").to_dec());
+  const auto fee = eth::Uint256::from_dec(summary["fee_neuron"].get<std::string>());
+  EXPECT_EQ(low[0]["balance_neuron"], (eth::parse_amount("1.5") - fee).to_dec());
+
+  // The top-up is a chain transaction on the funding worker: wait for it, never on the request.
+  eth::Uint256 after;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    after = sub_account_balance();
+    if (after > before) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (std::chrono::steady_clock::now() < deadline);
+  ASSERT_GT(after, before) << "no top-up reached the chain";
+  // SDK rule: required = unsettled fee + 2 0G; the deficit is moved (at least 1 0G).
+  EXPECT_EQ(after - before, eth::parse_amount("2") + fee - eth::parse_amount("1.5") < eth::parse_amount("1")
+                                ? eth::parse_amount("1")
+                                : eth::parse_amount("2") + fee - eth::parse_amount("1.5"));
+  const auto health = gateway_->health();
+  EXPECT_EQ(health["providers"][0]["auto_funded_neuron"], (after - before).to_dec()) << health.dump(2);
+
+  // Async verification reported through its event.
+  const auto deadline2 = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (events_named("response.verified").empty() && std::chrono::steady_clock::now() < deadline2) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto verified = events_named("response.verified");
+  ASSERT_EQ(verified.size(), 1u);
+  EXPECT_EQ(verified[0]["outcome"], "verified");
+  EXPECT_EQ(verified[0]["chat_id"], summary["chat_id"]);
+}
+
+TEST_F(GatewayTestFunding, RevokedTokensAreRenewedOnceAndTheRequestSucceeds) {
+  const contracts::InferenceServing serving(*rpc_, devnet_->state().contracts.inference);
+  serving.revoke_all_tokens(*user_, devnet_->state().account("provider").address);  // generation 0 -> 1
+  // The provider reads accounts through a 3 s cache, like the upstream broker.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  const auto sending_before = events_named("request.sending").size();
+  const auto summary = chat(202, "after revocation");
+  EXPECT_EQ(summary["status"], "ok");
+  EXPECT_EQ(summary["attempts"], 1);
+  // The cached token (generation 0) was refused with 401; a new one was signed and sent once more.
+  EXPECT_EQ(events_named("request.sending").size() - sending_before, 2u);
+}
+
+}  // namespace

@@ -70,9 +70,12 @@ double milliseconds_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// The provider's answer to a token of an old generation (revokeAllTokens). The upstream broker
+// sends it as a 4xx (the simulator, like the broker's ValidateSession path, uses 400; 401 is
+// accepted too), so the text decides.
 bool is_generation_error(const broker::ProviderError& error) {
   const auto& text = error.provider_message();
-  return error.status() == 401 &&
+  return (error.status() == 400 || error.status() == 401) &&
          (text.find("generation expired") != std::string::npos || text.find("future generation") != std::string::npos);
 }
 
