@@ -472,6 +472,22 @@ TEST_F(FinetuneSimTest, TrainsDeliversAndSettlesWithTheSecret) {
   EXPECT_EQ(after["nonce"].as_uint(), eth::Uint256::from_dec(task["nonce"].get<std::string>()));
 }
 
+TEST_F(FinetuneSimTest, TrainsOnADatasetFromZeroGStorage) {
+  if (state().storage_url.empty()) GTEST_SKIP() << "this devnet runs no 0G Storage node";
+  // The user uploads with a real Flow.submit; datasetHash is the storage root, which the provider
+  // downloads (proofs checked) at setup.
+  const std::string content = "{\"instruction\":\"greet\",\"input\":\"\",\"output\":\"hello\"}\n";
+  eth::RpcClient rpc(state().rpc_url);
+  eth::TxSender sender(rpc, user_key(), state().chain_id);
+  storage::StorageClient storage(state().storage_url, rpc, state().contracts.flow);
+  const auto uploaded = storage.upload_bytes(as_bytes(content), sender);
+  const std::string id = create_task(uploaded.root);
+  ASSERT_EQ(wait_for_progress(id, {"Delivered", "Failed"}), "Delivered") << read_file(log_);
+  acknowledge(id);
+  ASSERT_EQ(wait_for_progress(id, {"Finished", "Failed"}), "Finished") << read_file(log_);
+  EXPECT_EQ(deliverable(id)["encryptedSecret"].as_bytes().size(), 129u);
+}
+
 TEST_F(FinetuneSimTest, CancelNeedsTheUsersSignatureAndAnEarlyState) {
   const std::string id = create_task(dataset_hash_);
   const auto uuid = from_hex(std::regex_replace(id, std::regex("-"), ""));
