@@ -288,6 +288,22 @@ TEST_F(FinetuneCliTest, OfflineDecryptNeedsTheRightKey) {
             read_text(dir_ / "adapter" / "output_model" / "adapter_model.safetensors"));
 }
 
+TEST_F(FinetuneCliTest, LogShowsTheTrainingAndAFinishedTaskCannotBeCancelled) {
+  ASSERT_FALSE(honest_task_.empty()) << "needs the task of the earlier case";
+  const auto log = zg({"ft", "log", "--provider", provider("honest"), "--task", honest_task_});
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  EXPECT_FALSE(log.out.empty());
+  const auto cancel = zg({"ft", "cancel", "--provider", provider("honest"), "--task", honest_task_});
+  EXPECT_EQ(cancel.exit_code, 2);
+  EXPECT_NE(cancel.err.find("is Finished: the provider cancels only tasks in Init, SettingUp or SetUp"), std::string::npos)
+      << cancel.err;
+  // The newest task is the default, and reading needs no key (--address).
+  const auto task = test::run_zg({"ft", "task", "--provider", provider("honest"), "--address",
+                                  state_.account("user").address.checksummed(), "--json"}, env_);
+  ASSERT_EQ(task.exit_code, 0) << task.err;
+  EXPECT_EQ(task.json()["id"], honest_task_);
+}
+
 TEST_F(FinetuneCliTest, WrongTagSignatureIsRefusedAndNothingAcknowledged) {
   const auto id = create_task("wrong-signer");
   const auto wait = zg({"ft", "wait", "--provider", provider("wrong-signer"), "--task", id, "--acknowledge", "--from", "tee",
