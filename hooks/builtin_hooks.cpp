@@ -73,12 +73,13 @@ void UsageAccountingHook::operator()(Event& event) const {
   const auto& service = *request.service;
   request.fee = accounting_.record(service.provider, *request.usage, service.input_price, service.output_price);
   if (!bus_.wanted(EventKind::usage_accounted)) return;
-  Event accounted{EventKind::usage_accounted, event.request_id,
-                  {{"provider", service.provider.checksummed()},
-                   {"prompt_tokens", request.usage->prompt_tokens},
-                   {"completion_tokens", request.usage->completion_tokens},
-                   {"fee_neuron", request.fee->to_dec()}},
-                  &request};
+  Event accounted{EventKind::usage_accounted, event.request_id, nlohmann::json::object(), &request};
+  if (bus_.observed(EventKind::usage_accounted)) {  // the JSON only for observers: stages read `request`
+    accounted.fields = {{"provider", service.provider.checksummed()},
+                        {"prompt_tokens", request.usage->prompt_tokens},
+                        {"completion_tokens", request.usage->completion_tokens},
+                        {"fee_neuron", request.fee->to_dec()}};
+  }
   bus_.publish(accounted);
 }
 

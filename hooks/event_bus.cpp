@@ -63,6 +63,8 @@ bool EventBus::wanted(EventKind kind) const noexcept {
   return !stages_[index_of(kind)].empty() || !observers_[index_of(kind)].empty();
 }
 
+bool EventBus::observed(EventKind kind) const noexcept { return !observers_[index_of(kind)].empty(); }
+
 void EventBus::publish(Event& event) const {
   for (const auto& stage : stages_[index_of(event.kind)]) stage.stage(event);
   const auto& observers = observers_[index_of(event.kind)];

@@ -65,6 +65,8 @@ class EventBus {
 
   // True when publishing `kind` would reach anyone (so callers can skip building the event).
   bool wanted(EventKind kind) const noexcept;
+  // True when an observer would get `kind` as JSON (so callers can skip building its fields).
+  bool observed(EventKind kind) const noexcept;
   // Stages first, in order (their exceptions propagate), then observers with the JSON form.
   void publish(Event& event) const;
 

@@ -435,7 +435,7 @@ std::vector<const ProviderEntry*> Gateway::Impl::candidates(const Directory& dir
 json Gateway::Impl::summary_of(const Request& request, const ProviderEntry* entry) const {
   json summary = {{"status", "ok"}};
   if (entry != nullptr) {
-    summary["provider"] = entry->service.provider.checksummed();
+    summary["provider"] = entry->address;
     summary["model"] = entry->service.model;
   }
   summary["latency_ms"] = milliseconds_since(request.started);
@@ -486,7 +486,7 @@ json Gateway::Impl::handle(std::uint64_t request_id, std::string_view path, std:
       throw GatewayError(Failure::cancelled, kClientClosedRequest, "the request was cancelled", summary_of(request, last_entry));
     }
     if (!entry->runtime->circuit.allow()) {
-      last_failure = "provider " + entry->service.provider.checksummed() + " is skipped: its circuit is open after repeated failures";
+      last_failure = "provider " + entry->address + " is skipped: its circuit is open after repeated failures";
       continue;
     }
     last_entry = entry;
@@ -520,7 +520,7 @@ broker::ForwardEnd Gateway::Impl::forward(const ProviderEntry& entry, Request& r
     entry.runtime->latency.observe(milliseconds_since(sent));
     head = provider_head;
     ResponseHead response{provider_head.status, {{"content_type", provider_head.content_type},
-                                                 {"provider", service.provider.checksummed()},
+                                                 {"provider", entry.address},
                                                  {"model", service.model}}};
     if (provider_head.response_key) response.meta["chat_id"] = *provider_head.response_key;
     request.head_sent = true;  // from here on there is no failover
@@ -543,7 +543,7 @@ broker::ForwardEnd Gateway::Impl::forward(const ProviderEntry& entry, Request& r
 
 json Gateway::Impl::attempt(const ProviderEntry& entry, Request& request) {
   const auto& service = entry.service;
-  const std::string provider = service.provider.checksummed();
+  const std::string& provider = entry.address;
   ++request.attempts;
   entry.runtime->requests.fetch_add(1, std::memory_order_relaxed);
   hooks::RequestContext context;
@@ -555,8 +555,10 @@ json Gateway::Impl::attempt(const ProviderEntry& entry, Request& request) {
   broker::ForwardHead head;
   broker::ForwardEnd end = broker::ForwardEnd::completed;
   for (bool renewed_token = false;; renewed_token = true) {
-    hooks::Event sending{hooks::EventKind::request_sending, request.id,
-                         {{"provider", provider}, {"model", service.model}, {"path", request.path}}, &context};
+    hooks::Event sending{hooks::EventKind::request_sending, request.id, json::object(), &context};
+    if (bus_.observed(hooks::EventKind::request_sending)) {
+      sending.fields = {{"provider", provider}, {"model", service.model}, {"path", request.path}};
+    }
     or_gateway_error(Failure::auth, 401, "cannot sign the session token for " + provider, [&] { bus_.publish(sending); });
     try {
       end = forward(entry, request, context, received, head);
@@ -594,12 +596,13 @@ json Gateway::Impl::attempt(const ProviderEntry& entry, Request& request) {
   context.response = received;
   context.chat_id = head.response_key;
   read_usage_and_id(head.content_type, received, context);
-  hooks::Event received_event{hooks::EventKind::response_received, request.id,
-                              {{"provider", provider},
-                               {"chat_id", context.chat_id.value_or("")},
-                               {"http_status", head.status},
-                               {"bytes", received.size()}},
-                              &context};
+  hooks::Event received_event{hooks::EventKind::response_received, request.id, json::object(), &context};
+  if (bus_.observed(hooks::EventKind::response_received)) {
+    received_event.fields = {{"provider", provider},
+                             {"chat_id", context.chat_id.value_or("")},
+                             {"http_status", head.status},
+                             {"bytes", received.size()}};
+  }
   or_gateway_error(Failure::internal, 500, "after the answer from " + provider, [&] { bus_.publish(received_event); });
 
   auto summary = summary_of(request, &entry);

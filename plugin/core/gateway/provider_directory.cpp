@@ -33,7 +33,8 @@ Directory build_directory(std::vector<contracts::InferenceService> usable,
     if (!runtime || runtime->pool.url() != service.url) runtime = std::make_shared<ProviderRuntime>(service.url);
     kept[service.provider] = runtime;
     directory.by_model[service.model].push_back(directory.providers.size());
-    directory.providers.push_back({std::move(service), runtime});
+    std::string address = service.provider.checksummed();
+    directory.providers.push_back({std::move(service), runtime, std::move(address)});
   }
   runtimes = std::move(kept);
   return directory;

@@ -33,6 +33,7 @@ struct ProviderRuntime {
 struct ProviderEntry {
   contracts::InferenceService service;
   std::shared_ptr<ProviderRuntime> runtime;
+  std::string address;  // service.provider checksummed, computed once (it costs a keccak)
 };
 
 struct Directory {
