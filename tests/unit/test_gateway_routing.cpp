@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "gateway/circuit_breaker.hpp"
+#include "gateway/provider_directory.hpp"
 #include "gateway/request_target.hpp"
 #include "gateway/routing.hpp"
 
@@ -171,6 +172,49 @@ TEST(GatewayCircuit, SuccessResetsTheFailureCount) {
   breaker.record_failure();
   EXPECT_EQ(breaker.state(), CircuitState::closed);
   EXPECT_EQ(to_string(breaker.state()), "closed");
+}
+
+contracts::InferenceService service(const eth::Address& provider, const std::string& model, const std::string& url) {
+  contracts::InferenceService s;
+  s.provider = provider;
+  s.model = model;
+  s.url = url;
+  s.tee_signer_acknowledged = true;
+  return s;
+}
+
+TEST(GatewayDirectory, OnlyServicesTheUserCanUseAndWhyOthersAreLeftOut) {
+  contracts::InferenceAccount acknowledged;
+  acknowledged.acknowledged = true;
+  auto unacknowledged_signer = service(kA, "m", "http://127.0.0.1:1");
+  unacknowledged_signer.tee_signer_acknowledged = false;
+  EXPECT_NE(exclusion_reason(unacknowledged_signer, acknowledged, {})->find("owner has not acknowledged"), std::string::npos);
+  EXPECT_NE(exclusion_reason(service(kA, "m", "u"), std::nullopt, {})->find("no sub-account"), std::string::npos);
+  contracts::InferenceAccount not_acknowledged;
+  EXPECT_NE(exclusion_reason(service(kA, "m", "u"), not_acknowledged, {})->find("zg inference acknowledge"), std::string::npos);
+  EXPECT_NE(exclusion_reason(service(kA, "m", "u"), acknowledged, {kB})->find("providers list"), std::string::npos);
+  EXPECT_FALSE(exclusion_reason(service(kA, "m", "u"), acknowledged, {kA}));
+  EXPECT_FALSE(exclusion_reason(service(kA, "m", "u"), acknowledged, {}));
+}
+
+TEST(GatewayDirectory, IndexesByModelAndKeepsWhatWasLearnedAcrossRefreshes) {
+  std::map<eth::Address, std::shared_ptr<ProviderRuntime>> runtimes;
+  const auto first = build_directory({service(kA, "m1", "http://127.0.0.1:1"), service(kB, "m1", "http://127.0.0.1:2"),
+                                      service(kC, "m2", "http://127.0.0.1:3")},
+                                     runtimes);
+  ASSERT_EQ(first.by_model.at("m1").size(), 2u);
+  ASSERT_EQ(first.by_model.at("m2").size(), 1u);
+  EXPECT_EQ(first.find(kC)->address, kC.checksummed());
+  first.find(kA)->runtime->circuit.record_failure();
+  const auto runtime_b = first.find(kB)->runtime;
+
+  // A keeps its URL (same runtime, failure remembered); B moved (fresh runtime); C is gone.
+  const auto second = build_directory({service(kA, "m1", "http://127.0.0.1:1"), service(kB, "m1", "http://127.0.0.1:9")}, runtimes);
+  EXPECT_EQ(second.find(kA)->runtime->circuit.consecutive_failures(), 1u);
+  EXPECT_NE(second.find(kB)->runtime, runtime_b);
+  EXPECT_EQ(second.find(kB)->runtime->pool.url(), "http://127.0.0.1:9");
+  EXPECT_EQ(second.find(kC), nullptr);
+  EXPECT_EQ(runtimes.size(), 2u);
 }
 
 }  // namespace
