@@ -8,6 +8,7 @@
 #include <iterator>
 #include <regex>
 #include <thread>
+#include <utility>
 
 #include "broker/auto_funding.hpp"
 #include "broker/provider_client.hpp"
@@ -116,13 +117,19 @@ int exit_status_of(const broker::VerificationReport& report) {
   return report.verdict == broker::Verdict::failed ? kVerificationFailedExit : 0;
 }
 
-// The token's generation from the chain: 0 while the sub-account does not exist.
-broker::GenerationReader generation_from(const contracts::InferenceServing& serving) {
-  return [&serving](const eth::Address& user, const eth::Address& provider) -> std::uint64_t {
-    const auto account = serving.get_account(user, provider);
-    if (!account) return 0;
-    if (!account->generation.fits_u64()) throw ParseError("Account.generation does not fit 64 bits");
-    return account->generation.low_u64();
+std::uint64_t generation_of(const std::optional<contracts::InferenceAccount>& account) {
+  if (!account) return 0;  // no sub-account yet: the SDK signs generation 0
+  if (!account->generation.fits_u64()) throw ParseError("Account.generation does not fit 64 bits");
+  return account->generation.low_u64();
+}
+
+// The token's generation from the chain. `already_read`: an account this command has just read,
+// used for the first token instead of a second identical chain read; a renewal reads the chain.
+broker::GenerationReader generation_from(const contracts::InferenceServing& serving,
+                                         std::optional<std::optional<contracts::InferenceAccount>> already_read = {}) {
+  return [&serving, already_read](const eth::Address& user, const eth::Address& provider) mutable -> std::uint64_t {
+    if (already_read) return generation_of(*std::exchange(already_read, std::nullopt));
+    return generation_of(serving.get_account(user, provider));
   };
 }
 
@@ -167,9 +174,8 @@ std::optional<eth::Uint256> provider_unsettled_fee(const ChatParties& p) {
   }
 }
 
-AutoFunding auto_fund_if_needed(const ChatParties& p) {
+AutoFunding auto_fund_if_needed(const ChatParties& p, const std::optional<contracts::InferenceAccount>& account) {
   AutoFunding outcome;
-  const auto account = p.serving.get_account(p.user, p.provider);
   if (!account) {
     outcome.action = "skipped";
     outcome.text = "no sub-account with " + p.provider.checksummed() +
@@ -319,7 +325,9 @@ int inference_chat(Context& ctx, const Args& args) {
   const auto request = chat_request_json(args, service, stream);
   const auto key = ctx.wallet_key();
   const auto user = eth::Address::from_public_key(key.public_key());
-  broker::SessionCache sessions(key, generation_from(serving));
+  // One read of the sub-account serves the first token's generation and the auto-funding decision.
+  const auto account = serving.get_account(user, provider);
+  broker::SessionCache sessions(key, generation_from(serving, account));
   broker::ProviderClient client(service.url);
   const ChatParties parties{ctx, chain, serving, provider, user, client, sessions};
 
@@ -327,7 +335,7 @@ int inference_chat(Context& ctx, const Args& args) {
   if (args.flag("no-auto-fund")) {
     funding.action = "off";
   } else {
-    funding = auto_fund_if_needed(parties);
+    funding = auto_fund_if_needed(parties, account);
     if (funding.amount) ctx.progress("auto-funding: " + funding.text);  // a top-up was needed
   }
 
