@@ -3,6 +3,7 @@
 //   F  serves the same model cheaper but answers every chat with HTTP 500 (failover, circuit)
 //   W  signs its answers with the wrong key (verification must say failed)
 //   S  streams slowly (2 s between events), for cancellation mid-stream
+//   D  serves "zg-drop" cheaply but cuts every stream after its first event; E serves it too, well
 // The cases of GatewayTest share one devnet and one Gateway and run in order; what they assert is
 // what a host of the plugin sees: the bytes its sink got, the head, the summary, the events.
 #include <gtest/gtest.h>
@@ -38,6 +39,8 @@ namespace fs = std::filesystem;
 constexpr const char* kFailingKey = "0x1111111111111111111111111111111111111111111111111111111111111111";
 constexpr const char* kWrongKeyKey = "0x2222222222222222222222222222222222222222222222222222222222222222";
 constexpr const char* kSlowKey = "0x3333333333333333333333333333333333333333333333333333333333333333";
+constexpr const char* kDroppingKey = "0x4444444444444444444444444444444444444444444444444444444444444444";
+constexpr const char* kSteadyKey = "0x5555555555555555555555555555555555555555555555555555555555555555";
 constexpr const char* kKeyVariable = "ZG_GATEWAY_TEST_KEY";
 
 eth::Address address_of(const char* key) {
@@ -94,6 +97,9 @@ class GatewayTest : public ::testing::Test {
     start_extra_provider("failing", kFailingKey, {"--fail-with-5xx", "1000000", "--input-price", "1", "--output-price", "1"});
     start_extra_provider("wrong-key", kWrongKeyKey, {"--sign-with-wrong-key", "--model", "zg-wrong"});
     start_extra_provider("slow", kSlowKey, {"--stream-delay-ms", "2000", "--model", "zg-slow"});
+    start_extra_provider("dropping", kDroppingKey,
+                         {"--drop-stream-after", "1", "--model", "zg-drop", "--input-price", "1", "--output-price", "1"});
+    start_extra_provider("steady", kSteadyKey, {"--model", "zg-drop"});
 
     // The user: a ledger, and a funded (so acknowledged) sub-account with every provider.
     eth::RpcClient rpc(state.rpc_url);
@@ -102,7 +108,8 @@ class GatewayTest : public ::testing::Test {
     eth::TxSender user(rpc, user_key, state.chain_id);
     const auto service_name = ledger.service_name(state.contracts.inference);
     ledger.add_ledger(user, eth::parse_amount("20"));
-    for (const auto& provider : {provider_a_, address_of(kFailingKey), address_of(kWrongKeyKey), address_of(kSlowKey)}) {
+    for (const auto& provider : {provider_a_, address_of(kFailingKey), address_of(kWrongKeyKey), address_of(kSlowKey),
+                                 address_of(kDroppingKey), address_of(kSteadyKey)}) {
       ledger.transfer_fund(user, provider, service_name, eth::parse_amount("3"));
     }
     const contracts::InferenceServing serving(rpc, state.contracts.inference);
@@ -190,7 +197,8 @@ TEST_F(GatewayTest, ListModelsShowsEachModelWithItsProvidersAndPrices) {
   EXPECT_EQ(models["object"], "list");
   std::map<std::string, json> by_id;
   for (const auto& m : models["data"]) by_id[m["id"].get<std::string>()] = m;
-  ASSERT_EQ(by_id.size(), 3u) << models.dump(2);
+  ASSERT_EQ(by_id.size(), 4u) << models.dump(2);
+  EXPECT_EQ(by_id["0g/zg-drop"]["providers"].size(), 2u);
   const auto& sim = by_id["0g/zg-sim-1"];
   EXPECT_EQ(sim["object"], "model");
   EXPECT_EQ(sim["owned_by"], "0g");
@@ -370,6 +378,26 @@ TEST_F(GatewayTest, CancelMidStreamReturnsCancelledPromptly) {
     EXPECT_EQ(e.summary()["status"], "cancelled");
   }
   EXPECT_LT(std::chrono::steady_clock::now() - cancelled_at, std::chrono::milliseconds(500));
+}
+
+TEST_F(GatewayTest, NoFailoverOnceTheFirstByteReachedTheSink) {
+  // D is cheapest for zg-drop: its stream starts, then the connection is cut. E could have
+  // answered, but the host already has part of D's answer, so the request fails instead.
+  Capture capture;
+  try {
+    run(114, chat_body("0g/zg-drop", "cut me off after the first event", true), capture);
+    FAIL() << "a broken stream was reported as complete";
+  } catch (const GatewayError& e) {
+    EXPECT_EQ(e.kind(), Failure::network) << e.what();
+    EXPECT_EQ(e.http_status(), 502);
+    EXPECT_NE(std::string(e.what()).find("broke off the answer"), std::string::npos) << e.what();
+    EXPECT_EQ(e.summary()["attempts"], 1);
+    EXPECT_EQ(e.summary()["provider"], address_of(kDroppingKey).checksummed());
+  }
+  ASSERT_EQ(capture.heads.size(), 1u);
+  EXPECT_EQ(capture.heads[0].meta["provider"], address_of(kDroppingKey).checksummed());
+  EXPECT_EQ(capture.bytes.rfind("data: ", 0), 0u);
+  EXPECT_EQ(capture.bytes.find("[DONE]"), std::string::npos);
 }
 
 TEST_F(GatewayTest, SinkReturningFalseCancels) {
