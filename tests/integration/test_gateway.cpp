@@ -353,6 +353,34 @@ TEST_F(GatewayTest, CommandHookReceivesUsageAccounted) {
   EXPECT_EQ(event["prompt_tokens"], summary["usage"]["prompt_tokens"]);
 }
 
+TEST_F(GatewayTest, ConcurrentRequestsAllSucceedOverPooledConnections) {
+  constexpr int kThreads = 8;
+  constexpr int kEach = 5;
+  std::vector<std::future<int>> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.push_back(std::async(std::launch::async, [t] {
+      int verified = 0;
+      for (int i = 0; i < kEach; ++i) {
+        Capture capture;
+        const auto summary = run(1000 + static_cast<std::uint64_t>(t * kEach + i),
+                                 chat_body("0g/" + provider_a_.checksummed() + "/zg-sim-1", "thread " + std::to_string(t), i % 2 == 0),
+                                 capture);
+        if (summary["verification"]["outcome"] == "verified" && !capture.bytes.empty()) ++verified;
+      }
+      return verified;
+    }));
+  }
+  int verified = 0;
+  for (auto& worker : workers) verified += worker.get();
+  EXPECT_EQ(verified, kThreads * kEach);
+  // Connections went back to A's pool for reuse, no more than ran at once.
+  for (const auto& p : gateway_->health()["providers"]) {
+    if (p["address"] != provider_a_.checksummed()) continue;
+    EXPECT_GE(p["idle_connections"].get<int>(), 1);
+    EXPECT_LE(p["idle_connections"].get<int>(), kThreads + 1);
+  }
+}
+
 TEST_F(GatewayTest, CancelMidStreamReturnsCancelledPromptly) {
   // S pauses 2 s between events: after the first piece arrives, cancel() from another thread must
   // end the request well before the next one would come.
