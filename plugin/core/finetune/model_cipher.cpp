@@ -150,8 +150,10 @@ class PartialFile final : public ByteSink {
     }
   }
   // Makes the content durable before the rename, so a crash never leaves a short file at the final path.
-  void commit() {
-    if (::fsync(fd_.get()) != 0) throw IoError("cannot flush " + partial_path_.string() + ": " + errno_text());
+  void commit(Durability durability = Durability::synced) {
+    if (durability == Durability::synced && ::fsync(fd_.get()) != 0) {
+      throw IoError("cannot flush " + partial_path_.string() + ": " + errno_text());
+    }
     if (!fd_.close()) throw IoError("cannot close " + partial_path_.string() + ": " + errno_text());
     std::error_code error;
     fs::rename(partial_path_, final_path_, error);
@@ -349,11 +351,11 @@ void verify_tag_signature(ByteSpan file, const eth::Address& expected_signer, st
 }
 
 void decrypt_model_file(const fs::path& in_path, const ModelKey& key, const fs::path& out_path,
-                        const eth::Address& expected_signer, std::size_t chunk_size) {
+                        const eth::Address& expected_signer, std::size_t chunk_size, Durability durability) {
   const FileSource source(in_path);
   PartialFile output(out_path);
   decrypt(source, key, expected_signer, chunk_size, output);
-  output.commit();
+  output.commit(durability);
 }
 
 Bytes decrypt_model(ByteSpan file, const ModelKey& key, const eth::Address& expected_signer, std::size_t chunk_size) {

@@ -70,11 +70,17 @@ void verify_tag_signature(const std::filesystem::path& file, const eth::Address&
                           std::size_t chunk_size = kDefaultChunkSize);
 void verify_tag_signature(ByteSpan file, const eth::Address& expected_signer, std::size_t chunk_size = kDefaultChunkSize);
 
+// Whether an output is flushed to disk before it is renamed into place: `scratch` is for a file
+// that is consumed and deleted right away (the decrypted ZIP before it is unpacked), where an fsync
+// would only force a needless write of the whole file.
+enum class Durability { synced, scratch };
+
 // Verifies the tag signature, then decrypts chunk by chunk through a fixed 1 MiB buffer into
 // `out_path + ".partial"`, which becomes `out_path` only after every tag matched. On any failure
 // the partial file is removed and nothing appears at `out_path`.
 void decrypt_model_file(const std::filesystem::path& in_path, const ModelKey& key, const std::filesystem::path& out_path,
-                        const eth::Address& expected_signer, std::size_t chunk_size = kDefaultChunkSize);
+                        const eth::Address& expected_signer, std::size_t chunk_size = kDefaultChunkSize,
+                        Durability durability = Durability::synced);
 // In-memory form (tests, fuzzing): returns the plaintext only when everything checked.
 Bytes decrypt_model(ByteSpan file, const ModelKey& key, const eth::Address& expected_signer,
                     std::size_t chunk_size = kDefaultChunkSize);

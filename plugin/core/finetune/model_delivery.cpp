@@ -92,7 +92,7 @@ DecryptedModel decrypt_model_to_directory(const fs::path& encrypted_file, const 
 
   const StagingDirectory staging(target);
   const auto zip = staging.path() / "model.zip";
-  decrypt_model_file(encrypted_file, key, zip, tee_signer, chunk_size);
+  decrypt_model_file(encrypted_file, key, zip, tee_signer, chunk_size, Durability::scratch);  // deleted after unpacking
   const auto files_dir = staging.path() / "files";
   fs::create_directory(files_dir);
   DecryptedModel result;
