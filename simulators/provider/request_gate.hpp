@@ -27,8 +27,8 @@ inline constexpr std::string_view kAccountNotExist = "get account from contract,
 inline constexpr std::string_view kUserNotAcknowledged =
     "user not acknowledge the provider, please use acknowledgeProviderSigner function in sdk first, it will take "
     "effect in 2 minutes";
-inline constexpr std::string_view kTeeSignerNotAcknowledged =
-    "provider TEE signer not acknowledged by the contract owner";
+// The broker's own words (Broker ctrl/request.go ValidateRequestWithEstimatedFee).
+inline constexpr std::string_view kTeeSignerNotAcknowledged = "service not acknowledge the tee signer";
 inline constexpr std::string_view kRateLimited = "rate limit exceeded: too many requests per minute";
 
 struct GateSettings {

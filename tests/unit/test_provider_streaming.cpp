@@ -136,7 +136,7 @@ class SimulatedProvider {
  public:
   explicit SimulatedProvider(std::vector<std::string> flags)
       : config_(parse(std::move(flags))),
-        accounts_([this](const eth::Address& user) { return account_of(user); }, [] { return service(); },
+        accounts_([this](const eth::Address& user) { return account_of(user); }, [this] { return service(); },
                   config_.account_refresh),
         limiter_(config_.misbehaviour.rate_limit_rpm),
         gate_({kProvider, config_.input_price, config_.minimum_locked_balance}, accounts_, fees_, limiter_),
@@ -169,6 +169,7 @@ class SimulatedProvider {
   eth::Uint256 unsettled() const { return fees_.unsettled(kUser); }
   const ProviderConfig& config() const { return config_; }
   std::atomic<std::uint64_t> generation{0};  // Account.generation "on chain"
+  std::atomic<bool> signer_acknowledged{true};  // Service.teeSignerAcknowledged "on chain"
 
  private:
   static ProviderConfig parse(std::vector<std::string> flags) {
@@ -187,11 +188,11 @@ class SimulatedProvider {
     account.generation = eth::Uint256(generation.load());
     return account;
   }
-  static std::optional<contracts::InferenceService> service() {
+  std::optional<contracts::InferenceService> service() const {
     contracts::InferenceService service;
     service.provider = kProvider;
     service.tee_signer_address = kTeeSigner;
-    service.tee_signer_acknowledged = true;
+    service.tee_signer_acknowledged = signer_acknowledged.load();
     return service;
   }
 
@@ -401,6 +402,16 @@ TEST(ProviderFaults, BodyOverTheLimitIs413WithTheBrokersText) {
   const auto fits = provider.chat(kPlainRequest);
   ASSERT_TRUE(fits);
   EXPECT_EQ(fits->status, 200);
+}
+
+TEST(ProviderGate, UnacknowledgedTeeSignerIsRefusedWithTheBrokersText) {
+  SimulatedProvider provider({});
+  provider.signer_acknowledged = false;  // e.g. the provider changed its model: the owner must acknowledge again
+  const auto result = provider.chat(kPlainRequest);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  EXPECT_EQ(json::parse(result->body)["error"], "service not acknowledge the tee signer");
+  EXPECT_TRUE(provider.unsettled().is_zero());
 }
 
 // ---------------------------------------------------------------------------------------------
