@@ -146,7 +146,7 @@ json StorageNode::handle(std::string_view method, const json& params) {
 }
 
 // Serves only what is finalized: a file is downloadable once every segment arrived with its proof.
-json StorageNode::download(std::string_view method, const json& params) const {
+const StorageNode::StoredFile& StorageNode::downloadable(std::string_view method, const json& params) const {
   const StoredFile* file = nullptr;
   if (method.ends_with("ByTxSeq")) {
     const auto it = files_.find(uint_param(params, 0, method));
@@ -155,13 +155,23 @@ json StorageNode::download(std::string_view method, const json& params) const {
     file = find_by_root(root_param(params, 0, method));
   }
   if (file == nullptr || !file->finalized()) throw RpcFailure(kServerError, "file not found or not finalized");
+  return *file;
+}
+
+json StorageNode::download(std::string_view method, const json& params) const {
   if (method == "zgs_downloadSegment" || method == "zgs_downloadSegmentByTxSeq") {
-    return download_range(*file, uint_param(params, 1, method), uint_param(params, 2, method));
+    return download_range(downloadable(method, params), uint_param(params, 1, method), uint_param(params, 2, method));
   }
   if (method == "zgs_downloadSegmentWithProof" || method == "zgs_downloadSegmentWithProofByTxSeq") {
-    return download_with_proof(*file, uint_param(params, 1, method));
+    return storage::to_json(segment_with_proof(downloadable(method, params), uint_param(params, 1, method)));
   }
   throw RpcFailure(kMethodNotFound, "Method not found: " + std::string(method));
+}
+
+std::optional<std::string> StorageNode::handle_as_text(std::string_view method, const json& params) {
+  if (method != "zgs_downloadSegmentWithProof" && method != "zgs_downloadSegmentWithProofByTxSeq") return std::nullopt;
+  std::shared_lock lock(mutex_);
+  return storage::segment_to_json_text(segment_with_proof(downloadable(method, params), uint_param(params, 1, method)));
 }
 
 json StorageNode::status() {
@@ -268,7 +278,7 @@ void StorageNode::store_segment(StoredFile& file, const storage::SegmentWithProo
   }
 }
 
-json StorageNode::download_with_proof(const StoredFile& file, std::uint64_t index) const {
+storage::SegmentWithProof StorageNode::segment_with_proof(const StoredFile& file, std::uint64_t index) const {
   if (index >= file.received.size()) {
     throw RpcFailure(kInvalidParams, "Invalid params: segment index " + std::to_string(index) + " out of bound");
   }
@@ -283,7 +293,7 @@ json StorageNode::download_with_proof(const StoredFile& file, std::uint64_t inde
   segment.proof = file.tree->segment_proof(index);
   segment.file_size = file.layout.file_size;
   if (options_.corrupt_downloads || corrupted_.contains({file.root, index})) segment.data[segment.data.size() / 2] ^= 0x01;
-  return storage::to_json(segment);
+  return segment;
 }
 
 json StorageNode::download_range(const StoredFile& file, std::uint64_t start_chunk, std::uint64_t end_chunk) const {

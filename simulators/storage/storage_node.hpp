@@ -50,6 +50,9 @@ class StorageNode {
   void set_self_url(std::string url);
   // One JSON-RPC call: the result, or RpcFailure.
   nlohmann::json handle(std::string_view method, const nlohmann::json& params);
+  // zgs_downloadSegmentWithProof[ByTxSeq] answered as serialized JSON (the base64 data spliced in,
+  // not escaped); none for every other method.
+  std::optional<std::string> handle_as_text(std::string_view method, const nlohmann::json& params);
 
  private:
   struct StoredFile {
@@ -75,7 +78,8 @@ class StorageNode {
   nlohmann::json file_info_by_tx_seq(const nlohmann::json& params);
   nlohmann::json upload(const nlohmann::json& segments, std::optional<std::uint64_t> tx_seq);
   void store_segment(StoredFile& file, const storage::SegmentWithProof& segment);
-  nlohmann::json download_with_proof(const StoredFile& file, std::uint64_t index) const;
+  storage::SegmentWithProof segment_with_proof(const StoredFile& file, std::uint64_t index) const;
+  const StoredFile& downloadable(std::string_view method, const nlohmann::json& params) const;
   nlohmann::json download_range(const StoredFile& file, std::uint64_t start_chunk, std::uint64_t end_chunk) const;
   nlohmann::json sharded_nodes() const;
   nlohmann::json file_locations(const nlohmann::json& params);

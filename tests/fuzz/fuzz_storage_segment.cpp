@@ -1,5 +1,5 @@
 // Fuzzes the 0G Storage wire parsers our client and zg-storage-sim apply to untrusted JSON-RPC
-// payloads: SegmentWithProof (zgs_uploadSegment*, zgs_downloadSegmentWithProof), FileInfo
+// payloads: the raw zgs_downloadSegmentWithProof reply text (fast path), SegmentWithProof (zgs_uploadSegment*, zgs_downloadSegmentWithProof), FileInfo
 // (zgs_getFileInfo), bare proofs and roots. Only zg::Error may escape a parser; whatever parses
 // must survive our own encoder unchanged, and a parsed proof must never crash the proof check.
 #include <cstddef>
@@ -43,6 +43,11 @@ void check_segment(const json& value) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  // The download fast path reads the raw reply text (it cuts the data string out before parsing).
+  expect_only_zg_errors([&] {
+    const auto segment = zg::storage::segment_from_reply_text(text);
+    if (zg::storage::segment_from_json(json::parse(zg::storage::segment_to_json_text(segment))).data != segment.data) std::abort();
+  });
   const json value = json::parse(text, nullptr, false);
   if (value.is_discarded()) return 0;
   expect_only_zg_errors([&] { check_segment(value); });

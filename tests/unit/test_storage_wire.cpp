@@ -7,6 +7,7 @@
 #include "common/hex.hpp"
 #include "contracts/flow_contract.hpp"
 #include "eth/abi.hpp"
+#include "eth/rpc_types.hpp"
 #include "storage/segment_wire.hpp"
 #include "vectors.hpp"
 
@@ -75,6 +76,40 @@ TEST(StorageWire, MalformedSegmentsAreParseErrorsNamingTheField) {
     } catch (const ParseError& e) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
     }
+  }
+}
+
+TEST(StorageWire, SegmentTextAndReplyFastPathAgreeWithPlainJson) {
+  const auto segment = sample_segment();
+  const std::string text = segment_to_json_text(segment);
+  EXPECT_EQ(json::parse(text), to_json(segment));  // the spliced text is the same JSON document
+
+  const std::string reply = R"({"jsonrpc":"2.0","id":1,"result":)" + text + "}";
+  const auto fast = segment_from_reply_text(reply);
+  EXPECT_EQ(fast.data, segment.data);
+  EXPECT_EQ(fast.proof, segment.proof);
+  EXPECT_EQ(fast.root, segment.root);
+  EXPECT_EQ(fast.index, segment.index);
+  EXPECT_EQ(fast.file_size, segment.file_size);
+
+  // Field order, escapes and a "data" key elsewhere all end up on the plain path with the same answer.
+  json reordered = json::parse(reply);
+  reordered["extra"] = {{"data", "ignored"}};
+  EXPECT_EQ(segment_from_reply_text(reordered.dump()).data, segment.data);
+  const std::string escaped = R"({"jsonrpc":"2.0","id":1,"result":{"data":"YW\/=","fileSize":1,"index":0,"proof":{"lemma":[],"path":[]},"root":")" +
+                              to_hex(segment.root) + R"("}})";
+  EXPECT_THROW((void)segment_from_reply_text(escaped), ParseError);  // "YW/=" is not canonical base64
+
+  try {
+    (void)segment_from_reply_text(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"file not found or not finalized"}})");
+    ADD_FAILURE() << "an error reply was accepted";
+  } catch (const eth::RpcError& e) {
+    EXPECT_EQ(e.code(), -32000);
+    EXPECT_EQ(e.rpc_message(), "file not found or not finalized");
+  }
+  for (const std::string bad : {"", "{", "null", R"({"result":null})", R"({"result":{"data":"AAAA"}})",
+                                R"({"result":{"data":"AAAA)", R"([{"data":""}])"}) {
+    EXPECT_THROW((void)segment_from_reply_text(bad), ParseError) << bad;
   }
 }
 

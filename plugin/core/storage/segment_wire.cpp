@@ -7,6 +7,7 @@
 #include "common/base64.hpp"
 #include "common/error.hpp"
 #include "common/hex.hpp"
+#include "eth/rpc_types.hpp"
 
 namespace zg::storage {
 namespace {
@@ -77,6 +78,73 @@ SegmentWithProof segment_from_json(const json& value) {
   segment.index = unsigned_member(value, "index", kWhere);
   segment.proof = proof_from_json(member(value, "proof", kWhere));
   segment.file_size = unsigned_member(value, "fileSize", kWhere);
+  return segment;
+}
+
+std::string segment_to_json_text(const SegmentWithProof& segment) {
+  SegmentWithProof without_data;
+  without_data.root = segment.root;
+  without_data.index = segment.index;
+  without_data.proof = segment.proof;
+  without_data.file_size = segment.file_size;
+  std::string text = to_json(without_data).dump();
+  constexpr std::string_view kEmptyData = "\"data\":\"\"";
+  const auto at = text.find(kEmptyData);
+  if (at == std::string::npos) throw Error("segment_to_json_text: no data field");  // cannot happen: to_json writes it
+  text.insert(at + kEmptyData.size() - 1, base64_encode(segment.data));
+  return text;
+}
+
+namespace {
+
+// The `result` of a JSON-RPC reply; eth::RpcError for an error reply.
+const json& reply_result(const json& reply) {
+  if (!reply.is_object()) throw ParseError("segment reply is not a JSON-RPC object");
+  if (const auto error = reply.find("error"); error != reply.end() && !error->is_null()) {
+    const auto code = error->is_object() && error->contains("code") && error->at("code").is_number_integer()
+                          ? error->at("code").get<std::int64_t>()
+                          : 0;
+    const auto message = error->is_object() && error->contains("message") && error->at("message").is_string()
+                             ? error->at("message").get<std::string>()
+                             : std::string("(no message)");
+    throw eth::RpcError("zgs_downloadSegmentWithProof", code, message, std::nullopt);
+  }
+  const auto result = reply.find("result");
+  if (result == reply.end()) throw ParseError("segment reply has no result");
+  return *result;
+}
+
+SegmentWithProof segment_from_plain_reply(std::string_view body) {
+  const json reply = json::parse(body, nullptr, false);
+  if (reply.is_discarded()) throw ParseError("segment reply is not valid JSON");
+  const auto& result = reply_result(reply);
+  if (result.is_null()) throw ParseError("the node has no such segment (null result)");
+  return segment_from_json(result);
+}
+
+}  // namespace
+
+SegmentWithProof segment_from_reply_text(std::string_view body) {
+  constexpr std::string_view kDataKey = "\"data\":\"";
+  const auto key = body.find(kDataKey);
+  if (key == std::string_view::npos) return segment_from_plain_reply(body);
+  const auto start = key + kDataKey.size();
+  const auto end = body.find('"', start);
+  if (end == std::string_view::npos) throw ParseError("segment reply: unterminated data string");
+  const auto encoded = body.substr(start, end - start);
+  // Escapes or oversize data: not what a node sends for a segment; the plain path judges it.
+  if (encoded.size() > kMaxSegmentBase64 || encoded.find('\\') != std::string_view::npos) return segment_from_plain_reply(body);
+  std::string rest;
+  rest.reserve(body.size() - encoded.size());
+  rest.append(body.substr(0, start));
+  rest.append(body.substr(end));
+  const json reply = json::parse(rest, nullptr, false);
+  if (reply.is_discarded()) throw ParseError("segment reply is not valid JSON");
+  const auto& result = reply_result(reply);
+  // The cut must have emptied result.data itself, not some other "data" string.
+  if (!result.is_object() || !result.contains("data") || result.at("data") != "") return segment_from_plain_reply(body);
+  SegmentWithProof segment = segment_from_json(result);
+  segment.data = base64_decode(encoded);
   return segment;
 }
 

@@ -1,6 +1,7 @@
 #include "storage/storage_client.hpp"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,6 +64,58 @@ void require_coverage(const std::vector<NodeEndpoint>& nodes, std::uint64_t segm
     if (!covered) throw IoError("no storage node " + what + " segment " + std::to_string(i));
   }
 }
+
+// A node connection for segment downloads: raw JSON-RPC POSTs whose reply text goes straight to
+// segment_from_reply_text (no JSON parse of the 350 KB data string). Plain http://host:port[/path]
+// URLs only, which is what indexers hand out; others (https, credentials) use eth::RpcClient.
+class SegmentConnection {
+ public:
+  explicit SegmentConnection(const std::string& url) : rpc_(url) {
+    constexpr std::string_view kHttp = "http://";
+    if (url.rfind(kHttp, 0) != 0) return;
+    const auto rest = std::string_view(url).substr(kHttp.size());
+    const auto path_start = rest.find_first_of("/?#");
+    const auto authority = rest.substr(0, path_start);
+    if (authority.empty() || authority.find('@') != std::string_view::npos || rest.find('#') != std::string_view::npos) return;
+    raw_ = std::make_unique<httplib::Client>(std::string(kHttp) + std::string(authority));
+    path_ = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+    raw_->set_keep_alive(true);
+    raw_->set_tcp_nodelay(true);
+    raw_->set_connection_timeout(5, 0);
+    raw_->set_read_timeout(30, 0);
+  }
+
+  const std::string& display_url() const noexcept { return rpc_.display_url(); }
+
+  SegmentWithProof fetch(const std::string& root_hex, std::uint64_t index) {
+    if (!raw_) return segment_from_json(rpc_.request("zgs_downloadSegmentWithProof", json::array({root_hex, index})));
+    httplib::Request request;
+    request.method = "POST";
+    request.path = path_;
+    request.body = json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "zgs_downloadSegmentWithProof"}, {"params", json::array({root_hex, index})}}.dump();
+    request.set_header("Content-Type", "application/json");
+    std::string reply;
+    // A segment reply is about 360 KB; a node that sends far more is cut off, not buffered.
+    constexpr std::size_t kMaxReply = 4u << 20;
+    request.content_receiver = [&reply](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+      if (reply.size() + size > kMaxReply) return false;
+      reply.append(data, size);
+      return true;
+    };
+    const auto result = raw_->send(request);
+    if (!result) {
+      throw IoError("zgs_downloadSegmentWithProof to " + display_url() + " failed: " +
+                    (reply.size() >= kMaxReply ? std::string("reply larger than 4 MiB") : httplib::to_string(result.error())));
+    }
+    if (result->status != 200) throw IoError("zgs_downloadSegmentWithProof to " + display_url() + ": HTTP " + std::to_string(result->status));
+    return segment_from_reply_text(reply);
+  }
+
+ private:
+  eth::RpcClient rpc_;
+  std::unique_ptr<httplib::Client> raw_;
+  std::string path_;
+};
 
 // Where the bytes to upload come from: one segment at a time, into a reused buffer.
 using SegmentSource = std::function<void(std::uint64_t offset, MutableByteSpan out)>;
@@ -209,7 +262,7 @@ struct StorageClient::Impl {
   // Calls on_size(file size) once the node described the file, then sink() per verified segment.
   void download(std::string_view root, const SegmentSink& sink, const Progress& progress,
                 const std::function<void(std::uint64_t)>& on_size);
-  static std::uint64_t fetch_verified(eth::RpcClient& node, const Hash256& root, const FlowLayout& layout,
+  static std::uint64_t fetch_verified(SegmentConnection& node, const Hash256& root, const FlowLayout& layout,
                                       std::uint64_t index, const SegmentSink& sink);
 };
 
@@ -306,8 +359,8 @@ void StorageClient::Impl::download(std::string_view root_text, const SegmentSink
   std::exception_ptr first_error;
   std::uint64_t first_error_index = segments;
   auto worker = [&] {
-    std::vector<std::unique_ptr<eth::RpcClient>> connections;  // one per node, owned by this worker
-    for (const auto& node : nodes) connections.push_back(std::make_unique<eth::RpcClient>(node.url));
+    std::vector<std::unique_ptr<SegmentConnection>> connections;  // one per node, owned by this worker
+    for (const auto& node : nodes) connections.push_back(std::make_unique<SegmentConnection>(node.url));
     while (!failed) {
       const std::uint64_t index = next_index.fetch_add(1);
       if (index >= segments) return;
@@ -340,13 +393,13 @@ void StorageClient::Impl::download(std::string_view root_text, const SegmentSink
 
 // Downloads one segment with its proof, checks it against the file root, hands its file bytes to
 // `sink` and returns their count. IntegrityError names the segment when anything does not match.
-std::uint64_t StorageClient::Impl::fetch_verified(eth::RpcClient& node, const Hash256& root, const FlowLayout& layout,
+std::uint64_t StorageClient::Impl::fetch_verified(SegmentConnection& node, const Hash256& root, const FlowLayout& layout,
                                                   std::uint64_t index, const SegmentSink& sink) {
   const std::string root_hex = to_hex(root);
   const std::string segment_name = "segment " + std::to_string(index) + " of " + root_hex;
   SegmentWithProof segment;
   try {
-    segment = segment_from_json(node.request("zgs_downloadSegmentWithProof", json::array({root_hex, index})));
+    segment = node.fetch(root_hex, index);
   } catch (const ParseError& e) {
     throw IntegrityError(segment_name + " from " + node.display_url() + " is malformed: " + e.what());
   }
