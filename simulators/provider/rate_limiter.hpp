@@ -16,6 +16,7 @@ class RateLimiter {
   explicit RateLimiter(unsigned requests_per_minute) : limit_(requests_per_minute) {}
   // True and counted when the user is under the limit at `now`.
   bool admit(const eth::Address& user, Clock::time_point now = Clock::now());
+  unsigned limit() const noexcept { return limit_; }
 
  private:
   unsigned limit_;

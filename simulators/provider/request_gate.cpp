@@ -19,6 +19,11 @@ broker::TokenRevocationState revocation_state(const contracts::InferenceAccount&
 
 }  // namespace
 
+std::string rate_limited_text(unsigned requests_per_minute) {
+  return "Rate limit exceeded. Please slow down your request rate (limit: " + std::to_string(requests_per_minute) +
+         " requests/min).";
+}
+
 eth::Address RequestGate::authenticate(std::string_view authorization, std::int64_t now_unix_s) {
   try {
     const auto parsed = broker::parse_authorization_header(authorization);
@@ -39,7 +44,7 @@ eth::Address RequestGate::authenticate(std::string_view authorization, std::int6
 eth::Address RequestGate::admit_billed(std::string_view authorization, std::string_view messages_json,
                                        std::int64_t now_unix_s) {
   const eth::Address user = authenticate(authorization, now_unix_s);
-  if (!limiter_.admit(user)) throw GateRejection(kTooManyRequests, std::string(kRateLimited));
+  if (!limiter_.admit(user)) throw GateRejection(kTooManyRequests, rate_limited_text(limiter_.limit()));
   check_account(user, messages_json);
   return user;
 }

@@ -29,7 +29,8 @@ inline constexpr std::string_view kUserNotAcknowledged =
     "effect in 2 minutes";
 // The broker's own words (Broker ctrl/request.go ValidateRequestWithEstimatedFee).
 inline constexpr std::string_view kTeeSignerNotAcknowledged = "service not acknowledge the tee signer";
-inline constexpr std::string_view kRateLimited = "rate limit exceeded: too many requests per minute";
+// The broker's per-user limit text (Broker common/middleware CheckPerUserRateLimit), with the limit.
+std::string rate_limited_text(unsigned requests_per_minute);
 
 struct GateSettings {
   eth::Address provider;

@@ -414,6 +414,20 @@ TEST(ProviderGate, UnacknowledgedTeeSignerIsRefusedWithTheBrokersText) {
   EXPECT_TRUE(provider.unsettled().is_zero());
 }
 
+TEST(ProviderGate, RateLimitIs429WithTheBrokersText) {
+  SimulatedProvider provider({"--rate-limit-rpm", "2"});
+  for (int i = 0; i < 2; ++i) {
+    const auto ok = provider.chat(kPlainRequest);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->status, 200);
+  }
+  const auto limited = provider.chat(kPlainRequest);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(json::parse(limited->body)["error"],
+            "Rate limit exceeded. Please slow down your request rate (limit: 2 requests/min).");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Session renewal against the simulator's real token check
 
