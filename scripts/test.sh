@@ -5,8 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 
-echo "== release build and the full suite (unit, fuzz replay, devnet integration)"
-cmake --preset release >/dev/null
+# The end-to-end tests run a real llama-server (llama.cpp v0.5.0 from the pinned npm source bundle):
+# built once per machine (about 7 min on 2 cores) into a cache outside the repo, seconds after that.
+# ZG_E2E=0 leaves them out.
+llama_args=(-DZG_LLAMA_SERVER=)
+if [ "${ZG_E2E:-1}" != 0 ]; then
+  echo "== llama-server for the end-to-end tests"
+  llama_output="$(./scripts/llama_server.sh --cmake-args)"  # a failed build stops the run here
+  mapfile -t llama_args <<<"$llama_output"
+fi
+
+echo "== release build and the full suite (unit, fuzz replay, devnet integration, end-to-end)"
+cmake --preset release "${llama_args[@]}" >/dev/null
 cmake --build --preset release
 ctest --preset release -j2 --timeout 600
 

@@ -72,7 +72,7 @@ inline int run_tool(const std::vector<std::string>& argv, const fs::path& log) {
 // router lists). A different seed gives different weights, so two models are two different files.
 inline fs::path generate_tiny_model(const fs::path& dir, const std::string& name, unsigned seed = 42) {
   const fs::path out = dir / (name + ".gguf");
-  const fs::path log = dir / (name + ".tiny-gguf.log");
+  const fs::path log = dir.parent_path() / (name + ".tiny-gguf.log");  // not in a models dir: the router scans it
   const int code = run_tool({ZG_TINY_GGUF_PATH, "model", "--vocab", ZG_LLAMA_VOCAB, "--out", out.string(), "--name",
                              name, "--seed", std::to_string(seed)},
                             log);
