@@ -45,7 +45,10 @@ npm_dir="$repo/third_party/npm-llama"
 bundle="$npm_dir/node_modules/node-llama-cpp/llama/gitRelease.bundle"
 if [ ! -f "$bundle" ] || [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.package-lock.json" ]; then
   say "installing node-llama-cpp@3.22.1 and @node-llama-cpp/linux-x64@3.22.1 (the llama.cpp v0.5.0 source bundle)"
-  npm ci --prefix "$npm_dir" --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error >&2
+  # `npm install` with the lock file, not `npm ci`: node-llama-cpp's optional per-platform packages that
+  # npm skips here are absent from the lock, which `npm ci` refuses as "out of sync". The lock file is
+  # still honoured (versions and integrity) and left unchanged.
+  npm install --prefix "$npm_dir" --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error >&2
 fi
 
 commit="$(git bundle list-heads "$bundle" | awk '$2 == "HEAD" { print $1; exit }')"
