@@ -64,7 +64,6 @@ void StorageNode::sync_chain() {
     } catch (const Error&) {
       continue;
     }
-    file.data.assign(static_cast<std::size_t>(file.layout.file_size), 0);
     file.received.assign(static_cast<std::size_t>(storage::data_segment_count(file.layout)), false);
     file.event = std::move(event);
     const auto seq = file.event.submission_index;
@@ -261,6 +260,8 @@ void StorageNode::store_segment(StoredFile& file, const storage::SegmentWithProo
   } catch (const ParseError& e) {
     throw RpcFailure(kInvalidParams, "Invalid params: invalid proof for segment " + std::to_string(segment.index) + ": " + e.what());
   }
+  // Memory only for files that receive data: anyone can submit a huge length on chain.
+  if (file.data.empty()) file.data.assign(static_cast<std::size_t>(file.layout.file_size), 0);
   const std::uint64_t offset = segment.index * kSegmentSize;
   const auto real = static_cast<std::size_t>(std::min<std::uint64_t>(segment.data.size(), file.layout.file_size - offset));
   std::copy_n(segment.data.begin(), real, file.data.begin() + static_cast<std::ptrdiff_t>(offset));

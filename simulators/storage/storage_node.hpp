@@ -59,7 +59,7 @@ class StorageNode {
     contracts::FlowSubmitEvent event;
     Hash256 root{};
     storage::FlowLayout layout;
-    Bytes data;                           // file_size bytes, filled as segments arrive
+    Bytes data;                           // file_size bytes from the first segment on, filled as segments arrive
     std::vector<bool> received;           // per data segment
     std::uint64_t received_count = 0;
     std::optional<storage::FileMerkleTree> tree;  // built once complete, for download proofs
