@@ -272,8 +272,15 @@ FileMerkleTree FileMerkleTree::from_file(const std::filesystem::path& path, unsi
 }
 
 void FileMerkleTree::finish(std::vector<Hash256> last_segment_leaves) {
-  std::vector<Hash256> scratch = segment_roots_;
-  root_ = reduce_to_root(scratch, kSegmentHeight);
+  // Every level of the segment-root tree is kept (about one more hash per segment), so that a
+  // proof is a walk up the levels instead of a rebuild of the tree for every segment.
+  upper_levels_.clear();
+  std::vector<Hash256> level = segment_roots_;
+  for (unsigned height = kSegmentHeight; level.size() > 1; ++height) {
+    level.resize(reduce_level(level, height));
+    upper_levels_.push_back(level);
+  }
+  root_ = level.front();
 
   // Greedy power-of-two split, largest first. Runs of >= 1024 chunks start on segment boundaries
   // and cover whole segments; the smaller ones all fall inside the partial last segment.
@@ -312,19 +319,17 @@ MerkleProof FileMerkleTree::segment_proof(std::uint64_t index) const {
     return proof;
   }
   proof.lemma.push_back(segment_roots_[index]);
-  std::vector<Hash256> level = segment_roots_;
-  std::size_t count = level.size();
   auto position = static_cast<std::size_t>(index);
-  for (unsigned height = kSegmentHeight; count > 1; ++height) {
+  for (std::size_t depth = 0; depth < upper_levels_.size(); ++depth) {
+    const std::vector<Hash256>& level = depth == 0 ? segment_roots_ : upper_levels_[depth - 1];
     const bool is_left = position % 2 == 0;
     if (!is_left) {
       proof.lemma.push_back(level[position - 1]);
       proof.path.push_back(false);
-    } else if (position + 1 < count) {
+    } else if (position + 1 < level.size()) {
       proof.lemma.push_back(level[position + 1]);
       proof.path.push_back(true);
     }  // else: the odd last node is promoted and has no sibling at this level
-    count = reduce_level(std::span(level).first(count), height);
     position /= 2;
   }
   proof.lemma.push_back(root_);

@@ -83,6 +83,7 @@ class FileMerkleTree {
 
   FlowLayout layout_;
   std::vector<Hash256> segment_roots_;
+  std::vector<std::vector<Hash256>> upper_levels_;  // the levels above segment_roots_, up to the root
   Hash256 root_{};
   std::vector<SubmissionNode> submission_nodes_;
 };
