@@ -101,7 +101,7 @@ std::unique_ptr<PluginHost> PluginHost::load(const std::filesystem::path& librar
                         api->list_models != nullptr && api->free_string != nullptr;
   if (!complete) fail(ZG_E_VERSION, library.string() + ": the function table lacks create/request/list_models");
   close_on_error.release();
-  return std::make_unique<PluginHost>(LoadedTag{}, handle, api);
+  return std::make_unique<PluginHost>(LoadedTag{}, api);
 }
 
 PluginHost::~PluginHost() {

@@ -59,12 +59,12 @@ class PluginHost {
 
   // Only load() makes one (the tag keeps the constructor out of other hands but lets make_unique in).
   struct LoadedTag {};
-  PluginHost(LoadedTag, void* handle, const zg_plugin_api* api) : handle_(handle), api_(api) {}
+  // The library handle is not kept: the bridge never dlcloses it (see ~PluginHost).
+  PluginHost(LoadedTag, const zg_plugin_api* api) : api_(api) {}
   zg_version version() const noexcept { return api_->version; }
 
  private:
   std::string take_string(char* text);
-  void* handle_ = nullptr;
   const zg_plugin_api* api_ = nullptr;
   zg_backend* backend_ = nullptr;
 };

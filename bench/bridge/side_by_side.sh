@@ -3,7 +3,9 @@
 # 0G Authorization header from `zg inference token`) and the same requests through zg-bridge
 # (model 0g/zg-sim-1, signed, forwarded and verified by lib0g), non-streamed and streamed, at
 # several concurrencies with wrk; time to first SSE byte with ttfb.py; zg-bridge's RSS idle and
-# after the load. Everything runs on one local devnet that this script starts and stops.
+# after the load. A third side, "fwd", sends the direct request (model zg-sim-1, signed header) to
+# zg-bridge, which forwards it byte for byte to --local-upstream = the simulator: the bridge's HTTP
+# layer without the plugin. Everything runs on one local devnet that this script starts and stops.
 #
 # usage: bench/bridge/side_by_side.sh [BUILD_DIR]      (default build/release)
 # env:   DURATION=10s  CONCURRENCY="1 32 256"  THREADS=256 (zg-bridge --threads)
@@ -34,11 +36,12 @@ export ZG_PRIVATE_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7b
 provider=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
 bridge_pid=""
 cleanup() {
-  [ -n "$bridge_pid" ] && kill "$bridge_pid" 2>/dev/null && wait "$bridge_pid" 2>/dev/null || true
+  if [ -n "$bridge_pid" ]; then kill "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null; fi
   "$zg" devnet down >/dev/null 2>&1 || true
   [ -z "${RESULTS:-}" ] && rm -rf "$work" || true
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 echo "side_by_side: devnet up (anvil, 0G contracts, provider simulator)" >&2
 if [ "${NODELAY:-1}" = 1 ]; then
@@ -59,59 +62,109 @@ printf '{"model":"zg-sim-1","stream":true,%s}' "$message" >"$work/direct-stream.
 printf '{"model":"0g/zg-sim-1",%s}' "$message" >"$work/bridge.json"
 printf '{"model":"0g/zg-sim-1","stream":true,%s}' "$message" >"$work/bridge-stream.json"
 
-"$bridge" --port 0 --threads "$threads" --verify "$verify" --plugin "$lib" >"$work/bridge.log" 2>&1 &
-bridge_pid=$!
-for _ in $(seq 100); do grep -q '^listening on' "$work/bridge.log" && break; sleep 0.1; done
-bridge_port=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$work/bridge.log")
-for _ in $(seq 300); do curl -sf "http://127.0.0.1:$bridge_port/health" >/dev/null && break; sleep 0.1; done
-curl -sf "http://127.0.0.1:$bridge_port/health" >/dev/null || { cat "$work/bridge.log" >&2; exit 1; }
-# Both sides must answer before anything is measured.
-curl -sf -H "Authorization: $auth" -H 'Content-Type: application/json' --data-binary @"$work/direct.json" \
-  "http://127.0.0.1:$provider_port/v1/proxy/chat/completions" >/dev/null || { echo "direct request failed" >&2; exit 1; }
+# The bridge serves 0g/zg-sim-1 through lib0g, and forwards every other model to --local-upstream:
+# pointed at the simulator's own OpenAI path, that measures the bridge's HTTP layer alone ("fwd").
+# A fresh bridge for every cell: closing its pooled keep-alive connections frees the simulator's
+# worker threads at once (it has 8, each held by one connection until that idles 5 s).
+start_bridge() {
+  "$bridge" --port 0 --threads "$threads" --verify "$verify" --plugin "$lib" \
+    --local-upstream "http://127.0.0.1:$provider_port/v1/proxy" >"$work/bridge.log" 2>&1 &
+  bridge_pid=$!
+  for _ in $(seq 100); do grep -q '^listening on' "$work/bridge.log" && break; sleep 0.1; done
+  bridge_port=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$work/bridge.log")
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$bridge_port/health" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$bridge_port/health" >/dev/null || { cat "$work/bridge.log" >&2; exit 1; }
+}
+stop_bridge() {
+  kill "$bridge_pid" 2>/dev/null && wait "$bridge_pid" 2>/dev/null || true
+  bridge_pid=""
+}
+# Waits until the simulator answers a direct request within a second again (its queue drained).
+wait_simulator() {
+  for _ in $(seq 60); do
+    curl -sf -m 1 -H "Authorization: $auth" -H 'Content-Type: application/json' --data-binary @"$work/direct.json" \
+      "http://127.0.0.1:$provider_port/v1/proxy/chat/completions" >/dev/null && return 0
+    sleep 1
+  done
+  echo "side_by_side: the simulator does not answer any more" >&2
+  exit 1
+}
+
+start_bridge
+# Every side must answer before anything is measured.
+wait_simulator
 curl -sf -H 'Content-Type: application/json' --data-binary @"$work/bridge.json" \
-  "http://127.0.0.1:$bridge_port/v1/chat/completions" >/dev/null || { echo "bridge request failed" >&2; cat "$work/bridge.log" >&2; exit 1; }
+  "http://127.0.0.1:$bridge_port/v1/chat/completions" >/dev/null || { echo "0g request failed" >&2; cat "$work/bridge.log" >&2; exit 1; }
+curl -sf -H "Authorization: $auth" -H 'Content-Type: application/json' --data-binary @"$work/direct.json" \
+  "http://127.0.0.1:$bridge_port/v1/chat/completions" >/dev/null || { echo "fwd request failed" >&2; exit 1; }
 sleep 1
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status"; }
 idle_rss=$(rss_kb)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+stop_bridge
 
 # run_wrk NAME CONCURRENCY URL BODY [AUTH] -> the RESULT line
 run_wrk() {
   local name=$1 c=$2 url=$3 body=$4 authorization=${5:-} t=2
   [ "$c" -lt 2 ] && t=1
-  # The simulator serves each connection on one of its 8 worker threads until the connection has been
-  # idle 5 s: let the previous cell's keep-alive connections (wrk's, the bridge's pool) expire first.
-  sleep 6
+  wait_simulator
   BODY_FILE=$body AUTH=$authorization wrk -t$t -c"$c" -d"$duration" --timeout 30s -s "$here/post.lua" "$url" \
     >"$results/$name-c$c.txt" 2>&1
   grep '^RESULT' "$results/$name-c$c.txt"
 }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
-echo "| mode | c | direct req/s | bridge req/s | direct p50 ms | bridge p50 ms | added p50 ms | direct p99 ms | bridge p99 ms | added p99 ms | non-2xx (d/b) |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for mode in plain stream; do
-  suffix=""
-  [ $mode = stream ] && suffix="-stream"
-  for c in $concurrency; do
-    d=$(run_wrk "direct$suffix" "$c" "http://127.0.0.1:$provider_port/v1/proxy/chat/completions" "$work/direct$suffix.json" "$auth")
-    b=$(run_wrk "bridge$suffix" "$c" "http://127.0.0.1:$bridge_port/v1/chat/completions" "$work/bridge$suffix.json")
-    awk -v mode=$mode -v c="$c" -v drps="$(field rps "$d")" -v brps="$(field rps "$b")" \
-      -v d50="$(field p50_us "$d")" -v b50="$(field p50_us "$b")" -v d99="$(field p99_us "$d")" -v b99="$(field p99_us "$b")" \
-      -v dn="$(field non2xx "$d")" -v bn="$(field non2xx "$b")" \
-      'BEGIN { printf "| %s | %s | %d | %d | %.3f | %.3f | %+.3f | %.3f | %.3f | %+.3f | %s/%s |\n",
-               mode, c, drps, brps, d50/1000, b50/1000, (b50-d50)/1000, d99/1000, b99/1000, (b99-d99)/1000, dn, bn }'
+# All direct cells first, then all bridge cells: the simulator gives each connection one of its 8
+# worker threads until it has idled 5 s, so a previous side's idle keep-alive connections would
+# starve the next side's new ones.
+declare -A out
+rss_notes=""
+for side in direct 0g fwd; do
+  for mode in plain stream; do
+    suffix=""
+    [ $mode = stream ] && suffix="-stream"
+    for c in $concurrency; do
+      case $side in
+        direct) out[$side-$mode-$c]=$(run_wrk "direct$suffix" "$c" "http://127.0.0.1:$provider_port/v1/proxy/chat/completions" "$work/direct$suffix.json" "$auth") ;;
+        0g) start_bridge; out[$side-$mode-$c]=$(run_wrk "0g$suffix" "$c" "http://127.0.0.1:$bridge_port/v1/chat/completions" "$work/bridge$suffix.json") ;;
+        fwd) start_bridge; out[$side-$mode-$c]=$(run_wrk "fwd$suffix" "$c" "http://127.0.0.1:$bridge_port/v1/chat/completions" "$work/direct$suffix.json" "$auth") ;;
+      esac
+      if [ -n "$bridge_pid" ]; then
+        after=$(rss_kb)
+        peak=$(awk '/^VmHWM/ {print $2}' "/proc/$bridge_pid/status")
+        rss_notes+="$side/$mode/c$c: ${after} kB after, ${peak} kB peak; "
+        stop_bridge
+      fi
+    done
   done
 done
-loaded_rss=$(rss_kb)
-
-dt=$(python3 "$here/ttfb.py" "$provider_port" "$work/direct-stream.json" "$ttfb_count" "$auth")
-bt=$(python3 "$here/ttfb.py" "$bridge_port" "$work/bridge-stream.json" "$ttfb_count")
+echo "| mode | c | side | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | non-2xx | socket errors |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for mode in plain stream; do
+  for c in $concurrency; do
+    d=${out[direct-$mode-$c]}
+    for side in direct 0g fwd; do
+      r=${out[$side-$mode-$c]}
+      awk -v mode=$mode -v c="$c" -v side=$side -v rps="$(field rps "$r")" -v p50="$(field p50_us "$r")" -v p99="$(field p99_us "$r")" \
+        -v d50="$(field p50_us "$d")" -v d99="$(field p99_us "$d")" -v n="$(field non2xx "$r")" -v e="$(field socket_errors "$r")" \
+        'BEGIN { if (side == "direct") printf "| %s | %s | %s | %d | %.3f | %.3f | | | %s | %s |\n", mode, c, side, rps, p50/1000, p99/1000, n, e;
+                 else printf "| %s | %s | %s | %d | %.3f | %.3f | %+.3f | %+.3f | %s | %s |\n", mode, c, side, rps, p50/1000, p99/1000, (p50-d50)/1000, (p99-d99)/1000, n, e }'
+    done
+  done
+done
+wait_simulator
+dt=$(python3 "$here/ttfb.py" "$provider_port" "$work/direct-stream.json" "$ttfb_count" "$auth" /v1/proxy/chat/completions)
+start_bridge
+bt=$(python3 "$here/ttfb.py" "$bridge_port" "$work/bridge-stream.json" "$ttfb_count" "" /v1/chat/completions)
+ft=$(python3 "$here/ttfb.py" "$bridge_port" "$work/direct-stream.json" "$ttfb_count" "$auth" /v1/chat/completions)
+stop_bridge
 echo
-echo "| time to first SSE byte, c=1, $ttfb_count requests | direct | bridge | added |"
-echo "| --- | --- | --- | --- |"
-awk -v d="$(field ttfb_p50_us "$dt")" -v b="$(field ttfb_p50_us "$bt")" 'BEGIN { printf "| p50 ms | %.3f | %.3f | %+.3f |\n", d/1000, b/1000, (b-d)/1000 }'
-awk -v d="$(field ttfb_p99_us "$dt")" -v b="$(field ttfb_p99_us "$bt")" 'BEGIN { printf "| p99 ms | %.3f | %.3f | %+.3f |\n", d/1000, b/1000, (b-d)/1000 }'
+echo "| time to first SSE byte, c=1, $ttfb_count requests | direct | 0g | added | fwd | added |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for q in p50 p99; do
+  awk -v q=$q -v d="$(field ttfb_${q}_us "$dt")" -v b="$(field ttfb_${q}_us "$bt")" -v f="$(field ttfb_${q}_us "$ft")" \
+    'BEGIN { printf "| %s ms | %.3f | %.3f | %+.3f | %.3f | %+.3f |\n", q, d/1000, b/1000, (b-d)/1000, f/1000, (f-d)/1000 }'
+done
 echo
-echo "zg-bridge RSS: idle ${idle_rss} kB, after the load $(rss_kb) kB (peak during load: $(awk '/^VmHWM/ {print $2}' /proc/$bridge_pid/status) kB)"
+echo "zg-bridge RSS: idle ${idle_rss} kB (plugin created, one request of each kind served); per cell: $rss_notes"
 echo "zg-bridge --threads $threads --verify $verify; NODELAY=${NODELAY:-1}; wrk ${duration} per cell; $(nproc) CPUs shared by wrk, zg-bridge, the provider and anvil; load average before: $load_before"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time to first body byte of streamed (SSE) chat requests, one keep-alive connection, sequential.
 
-usage: ttfb.py PORT BODY_FILE COUNT [AUTHORIZATION]
+usage: ttfb.py PORT BODY_FILE COUNT [AUTHORIZATION [PATH]]   (PATH default /v1/chat/completions)
 Prints: RESULT ttfb_p50_us=.. ttfb_p99_us=.. total_p50_us=.. n=..
 Raw sockets, so the measurement is the bytes on the wire: the clock starts when the request is
 written and stops when the first byte after the response headers arrives.
@@ -52,7 +52,7 @@ def main():
     if auth:
         headers += f"Authorization: {auth}\r\n"
     request = (headers + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-    path = "/v1/proxy/chat/completions" if auth else "/v1/chat/completions"
+    path = sys.argv[5] if len(sys.argv) > 5 else "/v1/chat/completions"
     request = request.replace(b"POST /v1/chat/completions", b"POST " + path.encode(), 1)
     def connect():
         s = socket.create_connection(("127.0.0.1", port))

@@ -2,7 +2,11 @@
 // the real zg-bridge process loading lib0g.so through the C ABI, a real HTTP client. One suite, one
 // devnet; its cases run in order: models listed, 0G answers verified (streamed and not), local models
 // beside them, metrics, and llama-swap's part played from the sample config in docs/llama-swap.yaml.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -211,6 +215,24 @@ SwapModel read_swap_model(const std::filesystem::path& yaml, const std::string& 
   return model;
 }
 
+// A port nobody listens on right now, as llama-swap picks one: bind port 0, read it, close. (An
+// httplib::Server used as a probe would keep its SO_REUSEPORT socket open and share the port.)
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
   return text;
@@ -223,9 +245,8 @@ TEST_F(BridgeDevnetTest, LlamaSwapSpawnsPollsAndProxiesTheSampleConfig) {
   EXPECT_EQ(model.use_model_name, "0g/zg-sim-1");
 
   // Substitute ${PORT} as llama-swap does (it picks a free port from its range) and split the words.
-  httplib::Server probe;
-  const int port = probe.bind_to_any_port("127.0.0.1");
-  probe.stop();
+  const int port = free_port();
+  ASSERT_GT(port, 0);
   const auto cmd = replace_all(model.cmd, "${PORT}", std::to_string(port));
   std::vector<std::string> words;
   std::istringstream split(cmd);

@@ -60,7 +60,8 @@ TEST(BridgeMetrics, OpenAiErrorShape) {
   EXPECT_EQ(zg::bridge::openai_error_type(401), "authentication_error");
   EXPECT_EQ(zg::bridge::openai_error_type(502), "api_error");
   // Invalid UTF-8 from a provider never breaks the error body.
-  EXPECT_NO_THROW(nlohmann::json::parse(zg::bridge::openai_error_body(502, std::string("bad \xff byte"), "provider")));
+  const auto replaced = nlohmann::json::parse(zg::bridge::openai_error_body(502, std::string("bad \xff byte"), "provider"));
+  EXPECT_EQ(replaced["error"]["message"], "bad \xEF\xBF\xBD byte");  // U+FFFD for the invalid byte
 }
 
 }  // namespace
