@@ -70,6 +70,15 @@ inline int run_tool(const std::vector<std::string>& argv, const fs::path& log) {
 
 // Writes a tiny random-weight llama model named `name` (its file name without .gguf is the name the
 // router lists). A different seed gives different weights, so two models are two different files.
+// Writes the rank-4 LoRA adapter for the tiny model.
+inline fs::path generate_tiny_lora(const fs::path& dir, const std::string& name) {
+  const fs::path out = dir / (name + ".gguf");
+  const fs::path log = dir / (name + ".tiny-gguf.log");
+  const int code = run_tool({ZG_TINY_GGUF_PATH, "lora", "--out", out.string()}, log);
+  if (code != 0) throw std::runtime_error("tiny-gguf lora failed (" + std::to_string(code) + "): " + read_text(log));
+  return out;
+}
+
 inline fs::path generate_tiny_model(const fs::path& dir, const std::string& name, unsigned seed = 42) {
   const fs::path out = dir / (name + ".gguf");
   const fs::path log = dir.parent_path() / (name + ".tiny-gguf.log");  // not in a models dir: the router scans it
@@ -84,13 +93,15 @@ inline fs::path generate_tiny_model(const fs::path& dir, const std::string& name
 // by a child llama-server the router spawns on first use (and stops when the router stops).
 class LlamaRouter {
  public:
-  static LlamaRouter start(const fs::path& models_dir, const fs::path& work_dir) {
+  // `preset` (optional): an INI file of extra models, e.g. a model with a LoRA (`lora = PATH`).
+  static LlamaRouter start(const fs::path& models_dir, const fs::path& work_dir, const fs::path& preset = {}) {
     const fs::path log = work_dir / "llama-server.log";
     const fs::path hf_cache = work_dir / "llama-cache";  // an empty cache: only models_dir is listed
     fs::create_directories(hf_cache);
     ProcessOptions options;
     options.argv = {ZG_LLAMA_SERVER_PATH, "--host", "127.0.0.1", "--port", "0", "--models-dir", models_dir.string(),
                     "--models-max", "2", "--ctx-size", "512", "--parallel", "1", "--threads", "1", "--no-webui"};
+    if (!preset.empty()) options.argv.insert(options.argv.end(), {"--models-preset", preset.string()});
     options.output_file = log;
     options.extra_environment = {"LLAMA_CACHE=" + hf_cache.string()};
     ChildProcess process = ChildProcess::spawn(options);

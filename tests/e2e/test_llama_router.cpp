@@ -3,6 +3,7 @@
 // The cases share one router and run in order (listing, then the first request loads the model).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,8 +20,13 @@ class LlamaRouterTest : public ::testing::Test {
     scratch_ = std::make_unique<ScratchDir>("router");
     const fs::path models = scratch_->path() / "models";
     fs::create_directories(models);
-    generate_tiny_model(models, "tiny-llama");
-    router_ = std::make_unique<LlamaRouter>(LlamaRouter::start(models, scratch_->path()));
+    const auto model = generate_tiny_model(models, "tiny-llama");
+    // A second model from a preset: the same weights with a LoRA adapter (llama-server pairs a LoRA
+    // with a model only through a preset, never from --models-dir).
+    const auto adapter = generate_tiny_lora(scratch_->path(), "tiny-adapter");
+    const fs::path preset = scratch_->path() / "presets.ini";
+    std::ofstream(preset) << "[tiny-lora]\nmodel = " << model.string() << "\nlora = " << adapter.string() << "\n";
+    router_ = std::make_unique<LlamaRouter>(LlamaRouter::start(models, scratch_->path(), preset));
   }
   static void TearDownTestSuite() {
     router_.reset();  // stops llama-server by PID; its model children exit with it
@@ -38,14 +44,17 @@ std::unique_ptr<ScratchDir> LlamaRouterTest::scratch_;
 std::unique_ptr<LlamaRouter> LlamaRouterTest::router_;
 std::string LlamaRouterTest::plain_answer_;
 
-TEST_F(LlamaRouterTest, ListsTheGeneratedModelFromTheModelsDir) {
+TEST_F(LlamaRouterTest, ListsTheModelsDirModelAndThePresetModel) {
   const auto reply = http_get(router_->url(), "/models");
   ASSERT_EQ(reply.status, 200) << reply.body;
   const auto model = listed_model(reply.json(), "tiny-llama");
   ASSERT_TRUE(model) << reply.body;
   EXPECT_EQ(model->at("source"), "models_dir");
   EXPECT_EQ(model->at("status").at("value"), "unloaded");  // nothing loads before a request names it
-  EXPECT_EQ(reply.json().at("data").size(), 1U) << "only the models dir is a source: " << reply.body;
+  const auto with_lora = listed_model(reply.json(), "tiny-lora");
+  ASSERT_TRUE(with_lora) << reply.body;
+  EXPECT_EQ(with_lora->at("source"), "preset");
+  EXPECT_EQ(reply.json().at("data").size(), 2U) << "only the models dir and the preset are sources: " << reply.body;
 }
 
 TEST_F(LlamaRouterTest, AnswersAChatCompletionAndLoadsTheModelOnDemand) {
@@ -91,6 +100,22 @@ TEST_F(LlamaRouterTest, StreamsTheSameAnswerAsSseChunksEndingInDone) {
   EXPECT_TRUE(finish_reason == "length" || finish_reason == "stop") << reply.body;
   // Greedy decoding of the same prompt by the same model: the stream spells the non-streamed answer.
   EXPECT_EQ(parser.content(), plain_answer_);
+}
+
+TEST_F(LlamaRouterTest, APresetModelRunsWithItsLoraAdapterAndAnswersDifferently) {
+  ASSERT_FALSE(plain_answer_.empty()) << "run the whole suite: the plain model's answer comes first";
+  const auto reply = http_post_json(router_->url(), "/v1/chat/completions", chat_request("tiny-lora", false));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.json().at("model"), "tiny-lora");
+  const auto answer = reply.json().at("choices").at(0).at("message").at("content").get<std::string>();
+  // Same base weights, same prompt, greedy: only the adapter can change the text.
+  EXPECT_NE(answer, plain_answer_);
+
+  const auto adapters = http_get(router_->url(), "/lora-adapters?model=tiny-lora");
+  ASSERT_EQ(adapters.status, 200) << adapters.body;
+  ASSERT_EQ(adapters.json().size(), 1U) << adapters.body;
+  EXPECT_EQ(fs::path(adapters.json().at(0).at("path").get<std::string>()).filename(), "tiny-adapter.gguf");
+  EXPECT_EQ(adapters.json().at(0).at("scale"), 1.0);
 }
 
 TEST_F(LlamaRouterTest, RefusesAModelItDoesNotHave) {
