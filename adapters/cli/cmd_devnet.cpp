@@ -38,11 +38,20 @@ nlohmann::json state_json(const devnet::DevnetState& s) {
           {"contracts",
            {{"ledger", s.contracts.ledger.checksummed()},
             {"inference", s.contracts.inference.checksummed()},
-            {"finetune", s.contracts.finetune.checksummed()}}},
+            {"finetune", s.contracts.finetune.checksummed()},
+            {"flow", s.contracts.flow.checksummed()},
+            {"market", s.contracts.market.checksummed()}}},
           {"accounts", accounts},
           {"provider", s.provider_url.empty() ? nlohmann::json(nullptr)
                                                : nlohmann::json{{"address", s.account("provider").address.checksummed()},
-                                                                {"url", s.provider_url}, {"pid", s.provider_pid}}}};
+                                                                {"url", s.provider_url}, {"pid", s.provider_pid}}},
+          {"finetuneProvider", s.finetune_provider_url.empty()
+                                   ? nlohmann::json(nullptr)
+                                   : nlohmann::json{{"address", s.account("finetune-provider").address.checksummed()},
+                                                    {"url", s.finetune_provider_url},
+                                                    {"pid", s.finetune_provider_pid}}},
+          {"storage", s.storage_url.empty() ? nlohmann::json(nullptr)
+                                            : nlohmann::json{{"url", s.storage_url}, {"pid", s.storage_pid}}}};
 }
 
 std::string state_text(const devnet::DevnetState& s) {
@@ -55,6 +64,14 @@ std::string state_text(const devnet::DevnetState& s) {
   if (!s.provider_url.empty()) {
     out << "inference provider  " << s.account("provider").address.checksummed() << " at " << s.provider_url
         << " (zg-provider-sim, pid " << s.provider_pid << ")\n";
+  }
+  if (!s.finetune_provider_url.empty()) {
+    out << "fine-tuning provider " << s.account("finetune-provider").address.checksummed() << " at "
+        << s.finetune_provider_url << " (zg-finetune-sim, pid " << s.finetune_provider_pid << ")\n";
+  }
+  if (!s.storage_url.empty()) {
+    out << "0G Storage node     " << s.storage_url << " (zg-storage-sim, pid " << s.storage_pid << "), Flow "
+        << s.contracts.flow.checksummed() << "\n";
   }
   out
       << "dev accounts (anvil test keys, also in the devnet file):\n";
@@ -73,6 +90,7 @@ int devnet_up(Context& ctx, const Args& args) {
   options.penalty_percentage = parse_count(args, "penalty-percentage", 30);
   options.detach = true;
   options.start_provider = !args.flag("no-provider");
+  options.start_finetune_provider = !args.flag("no-finetune-provider");
   options.progress = [&](const std::string& line) { ctx.progress("devnet: " + line); };
   auto net = devnet::Devnet::up(options);
   ctx.emit(state_json(net.state()), "devnet is up\n" + state_text(net.state()) +
@@ -140,13 +158,16 @@ void add_devnet_commands(std::vector<Command>& commands) {
       {"devnet up", "start a local 0G devnet (anvil + the real 0G contracts)",
        "Starts anvil on a free loopback port, deploys LedgerManager, InferenceServing and\n"
        "FineTuningServing (SDK 0.9.0 bytecode) behind OpenZeppelin UpgradeableBeacon + BeaconProxy,\n"
-       "initializes them, registers inference/v1.0 and fine-tuning/v1.0, starts an inference provider\n"
-       "(zg-provider-sim: registers itself, the devnet owner acknowledges its TEE signer), and writes\n"
+       "initializes them, registers inference/v1.0 and fine-tuning/v1.0, deploys the 0G Storage Flow and\n"
+       "market contracts with a storage node (zg-storage-sim), starts an inference provider\n"
+       "(zg-provider-sim) and a fine-tuning provider (zg-finetune-sim) that register themselves and whose\n"
+       "TEE signers the devnet owner acknowledges, and writes\n"
        "the RPC URL, chain id, addresses and dev keys to the devnet file. Later commands use it by default.\n\n"
        "example: zg devnet up && zg ledger show --key-file <(...)",
        {{"lock-time", "SECONDS", "refund lock time of the serving contracts (3600..604800, default 3600)"},
         {"penalty-percentage", "N", "fine-tuning penalty for unacknowledged deliverables (default 30)"},
-        {"no-provider", "", "do not start the inference provider simulator"}},
+        {"no-provider", "", "do not start the inference provider simulator"},
+        {"no-finetune-provider", "", "do not start the fine-tuning provider simulator"}},
        devnet_up});
   commands.push_back({"devnet down", "stop the devnet that `devnet up` started",
                       "Stops exactly the anvil process recorded in the devnet file (by PID, after checking it\n"
