@@ -10,8 +10,6 @@
 # usage: bench/bridge/side_by_side.sh [BUILD_DIR]      (default build/release)
 # env:   DURATION=10s  CONCURRENCY="1 32 256"  THREADS=256 (zg-bridge --threads)
 #        VERIFY=sync (zg-bridge --verify)  TTFB_COUNT=300  RESULTS=DIR (raw outputs kept there)
-#        NODELAY=1: preload nodelay_preload.c into the devnet (the provider simulator leaves Nagle on,
-#        which costs ~40 ms per response on both sides and hides the bridge; see that file); 0: as is
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -44,12 +42,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "side_by_side: devnet up (anvil, 0G contracts, provider simulator)" >&2
-if [ "${NODELAY:-1}" = 1 ]; then
-  cc -shared -fPIC -O2 -o "$work/nodelay.so" "$here/nodelay_preload.c" -ldl
-  LD_PRELOAD=$work/nodelay.so "$zg" devnet up >/dev/null
-else
-  "$zg" devnet up >/dev/null
-fi
+"$zg" devnet up >/dev/null
 provider_url=$("$zg" --json devnet status | python3 -c 'import json,sys; print(json.load(sys.stdin)["provider"]["url"])')
 provider_port=${provider_url##*:}
 "$zg" ledger add --amount 20 >/dev/null
@@ -167,4 +160,4 @@ for q in p50 p99; do
 done
 echo
 echo "zg-bridge RSS: idle ${idle_rss} kB (plugin created, one request of each kind served); per cell: $rss_notes"
-echo "zg-bridge --threads $threads --verify $verify; NODELAY=${NODELAY:-1}; wrk ${duration} per cell; $(nproc) CPUs shared by wrk, zg-bridge, the provider and anvil; load average before: $load_before"
+echo "zg-bridge --threads $threads --verify $verify; wrk ${duration} per cell; $(nproc) CPUs shared by wrk, zg-bridge, the provider and anvil; load average before: $load_before"
