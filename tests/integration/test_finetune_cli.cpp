@@ -1,4 +1,4 @@
-// `zg ft ...` as a user drives it, against a devnet (`zg devnet up --no-provider`) and four
+// `zg ft ...` as a user drives it, against a devnet (`zg devnet up --no-provider --no-finetune-provider`) and four
 // zg-finetune-sim providers started by this suite: an honest one, one that signs the chunk tags with
 // the wrong key, one that serves the model with a flipped byte, and one that settles every
 // deliverable at once with the penalty. Steps 1-11 end with adapter files equal to what the
@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <thread>
 
 #include "cli_runner.hpp"
 #include "common/hex.hpp"
@@ -73,7 +74,7 @@ class FinetuneCliTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     env_ = {"ZG_DEVNET_FILE=" + (dir_ / "devnet.json").string()};
-    const auto up = test::run_zg({"devnet", "up", "--no-provider"}, env_);
+    const auto up = test::run_zg({"devnet", "up", "--no-provider", "--no-finetune-provider"}, env_);
     ASSERT_EQ(up.exit_code, 0) << up.err;
     state_ = devnet::DevnetState::load(dir_ / "devnet.json");
     key_file_ = dir_ / "user.key";
@@ -259,7 +260,13 @@ TEST_F(FinetuneCliTest, StepsOneToElevenEndWithTheTrainedAdapter) {
   EXPECT_EQ(read_text(dir_ / "raw.zip"), read_text(trained));
 
   // Balances: the sub-account paid exactly the fee the provider reported.
-  const auto task = zg({"ft", "task", "--provider", provider("honest"), "--task", honest_task_, "--json"});
+  // The provider marks the task Finished once its settleFees receipt is in, which can be a moment
+  // after the secret is readable on chain: poll as a user would.
+  auto task = zg({"ft", "task", "--provider", provider("honest"), "--task", honest_task_, "--json"});
+  for (int i = 0; i < 100 && task.exit_code == 0 && task.json()["progress"] != "Finished"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    task = zg({"ft", "task", "--provider", provider("honest"), "--task", honest_task_, "--json"});
+  }
   ASSERT_EQ(task.exit_code, 0) << task.err;
   EXPECT_EQ(task.json()["progress"], "Finished");
   const auto fee = eth::Uint256::from_dec(task.json()["fee"].get<std::string>());
