@@ -47,8 +47,14 @@ std::string new_chat_id() {
 void SignatureCache::put(const std::string& chat_id, ChatSignature signature) {
   const auto now = Clock::now();
   std::lock_guard lock(mutex_);
-  std::erase_if(entries_, [now](const auto& entry) { return entry.second.expires <= now; });
+  while (!expiry_order_.empty() && expiry_order_.front().first <= now) {
+    // An id put again later has a newer expiry in the map: only drop what really expired.
+    const auto found = entries_.find(expiry_order_.front().second);
+    if (found != entries_.end() && found->second.expires <= now) entries_.erase(found);
+    expiry_order_.pop_front();
+  }
   entries_.insert_or_assign(chat_id, Entry{std::move(signature), now + ttl_});
+  expiry_order_.emplace_back(now + ttl_, chat_id);
 }
 
 std::optional<ChatSignature> SignatureCache::find(const std::string& chat_id) {
