@@ -8,16 +8,14 @@
 
 #include "common/process.hpp"
 #include "devnet/devnet_file.hpp"
+#include "devnet/simulator_process.hpp"
 
 namespace zg::devnet {
 
 // $ZG_FINETUNE_SIM, else zg-finetune-sim next to the running executable, else the build tree's.
 std::filesystem::path finetune_simulator_binary();
 
-struct RunningFinetuneProvider {
-  ChildProcess process;
-  std::string url;  // http://127.0.0.1:<port>
-};
+using RunningFinetuneProvider = RunningSimulator;
 
 // Starts the simulator with the devnet's "finetune-provider", "tee-signer" and "owner" dev keys
 // (written to 0600 files in `work_dir`; its data directory is `work_dir`/data) and waits until it

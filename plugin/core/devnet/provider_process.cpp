@@ -1,67 +1,23 @@
 #include "devnet/provider_process.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
-#include <optional>
-
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-
 namespace zg::devnet {
-namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::filesystem::path write_key(const std::filesystem::path& dir, const DevnetState& state, const std::string& role) {
-  const auto path = dir / (role + ".key");
-  write_file_atomically(path, state.account(role).private_key + "\n", 0600);
-  return path;
-}
-
-}  // namespace
 
 std::filesystem::path provider_simulator_binary() {
-  if (const char* env = std::getenv("ZG_PROVIDER_SIM"); env != nullptr && *env != '\0') return env;
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto sibling = self.parent_path() / "zg-provider-sim";
-    if (std::filesystem::exists(sibling)) return sibling;
-  }
-  const std::filesystem::path built = ZG_PROVIDER_SIM_BUILD_PATH;
-  if (std::filesystem::exists(built)) return built;
-  throw UsageError("zg-provider-sim not found (looked next to this program and at " + built.string() +
-                   "); set ZG_PROVIDER_SIM to its path");
+  return find_simulator_binary("zg-provider-sim", "ZG_PROVIDER_SIM", "provider");
 }
 
 RunningProvider start_provider_simulator(const DevnetState& state, const std::filesystem::path& work_dir, bool detach,
                                          const std::vector<std::string>& extra_arguments) {
   std::filesystem::create_directories(work_dir);
-  const auto log = work_dir / "provider-sim.log";
-  ProcessOptions spawn;
-  spawn.argv = {provider_simulator_binary().string(),
-                "--rpc", state.rpc_url,
-                "--inference-contract", state.contracts.inference.checksummed(),
-                "--provider-key-file", write_key(work_dir, state, "provider").string(),
-                "--tee-key-file", write_key(work_dir, state, "tee-signer").string(),
-                "--owner-key-file", write_key(work_dir, state, "owner").string(),
-                "--register", "--port", "0"};
-  spawn.argv.insert(spawn.argv.end(), extra_arguments.begin(), extra_arguments.end());
-  spawn.output_file = log;
-  spawn.detach_from_owner = detach;
-  auto process = ChildProcess::spawn(spawn);
-  const auto port = wait_for_listening_port(process, log, "listening on 127.0.0.1:", std::chrono::seconds(60));
-  if (!port) {
-    process.stop();
-    throw IoError("zg-provider-sim did not start (log: " + log.string() + "):\n" + read_file(log));
-  }
-  return RunningProvider{std::move(process), "http://127.0.0.1:" + std::to_string(*port)};
+  std::vector<std::string> argv = {provider_simulator_binary().string(),
+                                   "--rpc", state.rpc_url,
+                                   "--inference-contract", state.contracts.inference.checksummed(),
+                                   "--provider-key-file", write_dev_key(work_dir, state, "provider").string(),
+                                   "--tee-key-file", write_dev_key(work_dir, state, "tee-signer").string(),
+                                   "--owner-key-file", write_dev_key(work_dir, state, "owner").string(),
+                                   "--register", "--port", "0"};
+  argv.insert(argv.end(), extra_arguments.begin(), extra_arguments.end());
+  return start_simulator(std::move(argv), work_dir / "provider-sim.log", detach);
 }
 
 }  // namespace zg::devnet

@@ -7,16 +7,14 @@
 
 #include "common/process.hpp"
 #include "devnet/devnet_file.hpp"
+#include "devnet/simulator_process.hpp"
 
 namespace zg::devnet {
 
 // $ZG_PROVIDER_SIM, else zg-provider-sim next to the running executable, else the build tree's.
 std::filesystem::path provider_simulator_binary();
 
-struct RunningProvider {
-  ChildProcess process;
-  std::string url;  // http://127.0.0.1:<port>
-};
+using RunningProvider = RunningSimulator;
 
 // Starts the simulator with the devnet's "provider", "tee-signer" and "owner" dev keys (written to
 // 0600 files in `work_dir`) and waits until it serves. `extra_arguments` go to the simulator as

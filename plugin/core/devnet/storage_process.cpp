@@ -1,9 +1,5 @@
 #include "devnet/storage_process.hpp"
 
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
-
 #include "common/error.hpp"
 #include "contracts/contract.hpp"
 #include "contracts/flow_contract.hpp"
@@ -17,11 +13,6 @@ namespace {
 constexpr std::uint8_t kAcceptAllInitCode[] = {0x60, 0x01, 0x60, 0x0c, 0x60, 0x00, 0x39,
                                                0x60, 0x01, 0x60, 0x00, 0xf3, 0x00};
 constexpr std::uint64_t kBlocksPerEpoch = 100;
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void send_call(eth::TxSender& owner, const eth::Address& to, Bytes calldata) {
   eth::TxRequest request;
@@ -44,37 +35,16 @@ StorageContracts deploy_storage_contracts(eth::TxSender& owner, const eth::Uint2
 }
 
 std::filesystem::path storage_simulator_binary() {
-  if (const char* env = std::getenv("ZG_STORAGE_SIM"); env != nullptr && *env != '\0') return env;
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto sibling = self.parent_path() / "zg-storage-sim";
-    if (std::filesystem::exists(sibling)) return sibling;
-  }
-  // The build tree keeps every simulator under simulators/<name>/ (the provider's path is known).
-  const auto built = std::filesystem::path(ZG_PROVIDER_SIM_BUILD_PATH).parent_path().parent_path() / "storage" / "zg-storage-sim";
-  if (std::filesystem::exists(built)) return built;
-  throw UsageError("zg-storage-sim not found (looked next to this program and at " + built.string() +
-                   "); set ZG_STORAGE_SIM to its path");
+  return find_simulator_binary("zg-storage-sim", "ZG_STORAGE_SIM", "storage");
 }
 
 RunningStorage start_storage_simulator(const DevnetState& state, const std::filesystem::path& work_dir, bool detach,
                                        const std::vector<std::string>& extra_arguments) {
   std::filesystem::create_directories(work_dir);
-  const auto log = work_dir / "storage-sim.log";
-  ProcessOptions spawn;
-  spawn.argv = {storage_simulator_binary().string(), "--rpc", state.rpc_url, "--flow", state.contracts.flow.checksummed(),
-                "--port", "0"};
-  spawn.argv.insert(spawn.argv.end(), extra_arguments.begin(), extra_arguments.end());
-  spawn.output_file = log;
-  spawn.detach_from_owner = detach;
-  auto process = ChildProcess::spawn(spawn);
-  const auto port = wait_for_listening_port(process, log, "listening on 127.0.0.1:", std::chrono::seconds(60));
-  if (!port) {
-    process.stop();
-    throw IoError("zg-storage-sim did not start (log: " + log.string() + "):\n" + read_file(log));
-  }
-  return RunningStorage{std::move(process), "http://127.0.0.1:" + std::to_string(*port)};
+  std::vector<std::string> argv = {storage_simulator_binary().string(), "--rpc", state.rpc_url, "--flow",
+                                   state.contracts.flow.checksummed(), "--port", "0"};
+  argv.insert(argv.end(), extra_arguments.begin(), extra_arguments.end());
+  return start_simulator(std::move(argv), work_dir / "storage-sim.log", detach);
 }
 
 }  // namespace zg::devnet

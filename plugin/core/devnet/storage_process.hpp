@@ -7,6 +7,7 @@
 
 #include "common/process.hpp"
 #include "devnet/devnet_file.hpp"
+#include "devnet/simulator_process.hpp"
 #include "eth/tx_sender.hpp"
 
 namespace zg::devnet {
@@ -24,10 +25,7 @@ StorageContracts deploy_storage_contracts(eth::TxSender& owner, const eth::Uint2
 // $ZG_STORAGE_SIM, else zg-storage-sim next to the running executable, else the build tree's.
 std::filesystem::path storage_simulator_binary();
 
-struct RunningStorage {
-  ChildProcess process;
-  std::string url;  // http://127.0.0.1:<port>: indexer and node JSON-RPC
-};
+using RunningStorage = RunningSimulator;  // url: the indexer and node JSON-RPC
 
 RunningStorage start_storage_simulator(const DevnetState& state, const std::filesystem::path& work_dir, bool detach,
                                        const std::vector<std::string>& extra_arguments = {});
