@@ -170,6 +170,13 @@ TEST(DevnetCli, UpLedgerShowDown) {
   const int anvil_pid = state["anvilPid"];
   EXPECT_EQ(::kill(anvil_pid, 0), 0);
   EXPECT_NE(up.err.find("registering inference/v1.0"), std::string::npos) << up.err;
+  // The whole devnet by default: both providers and the 0G Storage node run, each by its recorded PID.
+  for (const char* part : {"provider", "finetuneProvider", "storage"}) {
+    ASSERT_TRUE(state[part].is_object()) << part << " missing from " << state.dump();
+    EXPECT_EQ(::kill(state[part]["pid"].get<int>(), 0), 0) << part;
+    EXPECT_EQ(state[part]["url"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u) << part;
+  }
+  EXPECT_NE(state["contracts"]["flow"], "0x0000000000000000000000000000000000000000");
 
   const auto again = test::run_zg({"devnet", "up"}, {file});
   EXPECT_EQ(again.exit_code, 2);
