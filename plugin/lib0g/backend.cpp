@@ -74,13 +74,3 @@ void zg_backend::cancel(std::uint64_t request_id) noexcept {
 void zg_backend::log(int level, const std::string& line) const noexcept {
   if (host_.log != nullptr) host_.log(host_.host_ctx, level, line.c_str());
 }
-
-void zg_backend::emit_event(const nlohmann::json& event) const noexcept {
-  if (host_.on_event == nullptr) return;
-  try {
-    const auto text = zg::lib0g::to_text(event);
-    host_.on_event(host_.host_ctx, text.c_str(), text.size());
-  } catch (...) {
-    log(ZG_LOG_WARN, "0g: an event could not be delivered (out of memory)");
-  }
-}

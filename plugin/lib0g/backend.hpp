@@ -42,7 +42,6 @@ struct zg_backend {
   zg::gateway::Gateway& gateway() noexcept { return *gateway_; }
   const zg_host_api& host() const noexcept { return host_; }
   void log(int level, const std::string& line) const noexcept;
-  void emit_event(const nlohmann::json& event) const noexcept;
 
  private:
   // Refuses new calls, cancels every request in flight, waits until no call is inside.

@@ -3,9 +3,7 @@
 // function table. Every entry point is noexcept: exceptions end at the boundary (c_boundary.hpp).
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -33,19 +31,6 @@ constexpr std::uint32_t kNewestMinor = ZG_PLUGIN_ABI_VERSION_MINOR;
 
 // Bit m is set once zg_plugin_negotiate agreed to {kMajor, m}: get_api hands out only those tables.
 std::atomic<std::uint32_t> g_agreed_minors{0};
-
-std::string rfc3339_now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> text{};
-  const auto n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
-  std::array<char, 8> fraction{};
-  std::snprintf(fraction.data(), fraction.size(), ".%03dZ", static_cast<int>(millis));
-  return std::string(text.data(), n) + fraction.data();
-}
 
 zg_backend& require_backend(zg_backend* backend) {
   if (backend == nullptr) throw InvalidArgument("backend is NULL");
@@ -158,8 +143,8 @@ zg_status api_import_model(zg_backend* backend, const char* spec_json, size_t sp
     const auto spec = zg::importer::parse_import_spec(parse_host_object(spec_json, spec_len, "import spec"));
     const auto imported = zg::importer::import_model(spec);
     if (backend != nullptr) {
-      backend->emit_event({{"event", "model.imported"}, {"time", rfc3339_now()}, {"name", imported.name},
-                           {"path", imported.path.string()}});
+      // Through the gateway's hook bus, so the user's command hooks see it as well as the host.
+      backend->gateway().publish("model.imported", {{"name", imported.name}, {"path", imported.path.string()}});
       backend->log(ZG_LOG_INFO, "0g: imported model " + imported.name + " to " + imported.path.string() +
                                     (imported.reloaded ? " (router reloaded)" : ""));
     }

@@ -164,6 +164,7 @@ class Gateway::Impl {
   json list_models();
   json handle(std::uint64_t request_id, std::string_view path, std::string_view body, const ResponseSink& sink);
   void cancel(std::uint64_t request_id);
+  void publish(std::string_view event_name, const json& fields);
   json health();
 
  private:
@@ -638,6 +639,20 @@ void Gateway::Impl::cancel(std::uint64_t request_id) {
   request->cancel();
 }
 
+void Gateway::Impl::publish(std::string_view event_name, const json& fields) {
+  const auto kind = hooks::event_from_name(event_name);
+  const bool model_event = kind == hooks::EventKind::model_acknowledged || kind == hooks::EventKind::model_decrypted ||
+                           kind == hooks::EventKind::model_imported;
+  if (!model_event) {
+    throw GatewayError(Failure::invalid, 400,
+                       "cannot publish '" + std::string(event_name) +
+                           "': only model.acknowledged, model.decrypted and model.imported come from outside a request");
+  }
+  if (!fields.is_object()) throw GatewayError(Failure::invalid, 400, "event fields must be a JSON object");
+  hooks::Event event{*kind, 0, fields, nullptr};
+  bus_.publish(event);
+}
+
 // ---- auto-funding -------------------------------------------------------------------------------
 
 void Gateway::Impl::poke_funder(const eth::Address& provider) {
@@ -755,6 +770,7 @@ json Gateway::handle(std::uint64_t request_id, std::string_view path, std::strin
   return impl_->handle(request_id, path, body, sink);
 }
 void Gateway::cancel(std::uint64_t request_id) { impl_->cancel(request_id); }
+void Gateway::publish(std::string_view event_name, const json& fields) { impl_->publish(event_name, fields); }
 json Gateway::health() { return impl_->health(); }
 
 }  // namespace zg::gateway

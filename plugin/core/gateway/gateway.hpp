@@ -65,6 +65,10 @@ class Gateway {
                         const ResponseSink& sink);
   void cancel(std::uint64_t request_id);  // thread-safe; unknown ids ignored
   nlohmann::json health();                // documented at health in plugin.h
+  // Raises a lifecycle event that happens outside a request ("model.acknowledged", "model.decrypted",
+  // "model.imported") on the gateway's hook bus: the user's command hooks and the host's on_event both
+  // get it. Throws GatewayError(Failure::invalid) for an unknown name or a request event.
+  void publish(std::string_view event_name, const nlohmann::json& fields);
 
  private:
   class Impl;
