@@ -88,7 +88,9 @@ std::string describe_options(const std::vector<OptionSpec>& specs) {
     std::string left = "  --" + s.name + (s.value_name.empty() ? "" : " " + s.value_name);
     if (left.size() < 30) left.resize(30, ' ');
     else left += "\n" + std::string(30, ' ');
-    out += left + s.help + "\n";
+    std::string help;  // a long help text continues under its first line
+    for (const char c : s.help) help += c == '\n' ? "\n" + std::string(30, ' ') : std::string(1, c);
+    out += left + help + "\n";
   }
   return out;
 }

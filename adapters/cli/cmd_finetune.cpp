@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "broker/quote.hpp"
+#include "cli_events.hpp"
 #include "command.hpp"
 #include "common/error.hpp"
 #include "common/hex.hpp"
@@ -709,6 +710,9 @@ AcknowledgeResult acknowledge_model(Context& ctx, const Args& args, FtChain& ft,
   const auto receipt = ft.serving.acknowledge_deliverable(sender, provider, task_id);
   result.json["action"] = "acknowledged";
   result.json["transactionHash"] = to_hex(receipt.transaction_hash);
+  raise_event(hooks::EventKind::model_acknowledged,
+              {{"provider", provider.checksummed()}, {"task_id", task_id}, {"root_hash", to_hex(deliverable->model_root_hash)},
+               {"tx_hash", to_hex(receipt.transaction_hash)}, {"model_file", file.string()}, {"source", source}});
   result.text = check.summary() + "\nacknowledged task " + task_id + " in transaction " + to_hex(receipt.transaction_hash) +
                 "\nthe encrypted model is at " + file.string() + "; once the provider settles, run `zg ft decrypt --provider " +
                 provider.checksummed() + " --task " + task_id + " --in " + file.string() + " --out DIR`";
@@ -860,6 +864,11 @@ int ft_decrypt(Context& ctx, const Args& args) {
     text += "  " + (fs::path(*out_dir) / f.name).string() + "  (" + std::to_string(f.size) + " bytes)\n";
   }
   if (out_raw) text += "  " + *out_raw + "\n";
+  // The output is in its final place now (the decrypt renames it there only when complete).
+  nlohmann::json decrypted = {{"path", fs::absolute(out_dir ? *out_dir : *out_raw).string()},
+                              {"format", out_dir ? "directory" : "raw"}, {"bytes", result.plaintext_size}};
+  if (!task_id.empty()) decrypted["task_id"] = task_id;  // offline mode knows no task
+  raise_event(hooks::EventKind::model_decrypted, decrypted);
   ctx.emit({{"taskId", task_id}, {"plaintextSize", result.plaintext_size}, {"files", files},
             {"out", out_dir ? *out_dir : *out_raw}}, text);
   return 0;

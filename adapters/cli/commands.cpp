@@ -4,6 +4,8 @@
 
 namespace zg::cli {
 
+void add_model_commands(std::vector<Command>& commands);  // cmd_model.cpp
+
 const config::Network& Context::network() {
   if (!network_) network_ = config::resolve(network_selection);
   return *network_;
@@ -30,6 +32,7 @@ std::vector<Command> all_commands() {
   add_inference_commands(commands);
   add_storage_commands(commands);
   add_finetune_commands(commands);
+  add_model_commands(commands);
   return commands;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_events.hpp"
 #include "command.hpp"
 #include "common/error.hpp"
 
@@ -25,6 +26,9 @@ const std::vector<OptionSpec>& global_options() {
       {"finetune-contract", "ADDR", "FineTuningServing address override [ZG_FINETUNE_CONTRACT]"},
       {"key-file", "PATH", "wallet key file, hex, mode 0600 [ZG_KEY_FILE]; or set ZG_PRIVATE_KEY"},
       {"devnet-file", "PATH", "devnet state file [ZG_DEVNET_FILE]"},
+      {"hooks", "FILE", "command hooks for model.acknowledged/decrypted/imported: a JSON file, the gateway's\n"
+                        "\"hooks\" array ([{\"event\",\"command\":[\"/abs/prog\",...],\"timeout_ms\"}]) or a config\n"
+                        "object holding it; each program gets the event JSON on stdin, zg waits for them [ZG_HOOKS]"},
       {"json", "", "machine-readable output on stdout"},
       {"help", "", "show help for zg or for a command"},
   };
@@ -149,6 +153,7 @@ int main(int argc, char** argv) {
     }
     zg::cli::Context ctx;
     apply_global_options(ctx, args);
+    const zg::cli::CliHooksScope hooks(args.value("hooks"));  // waits for the hooks when the command returns
     return command->run(ctx, args);
   } catch (const zg::UsageError& e) {
     std::cerr << "zg: " << e.what() << "\n";
