@@ -1,23 +1,13 @@
 #include "finetune_config.hpp"
 
-#include <charconv>
-#include <functional>
-#include <map>
-
 #include "common/error.hpp"
+#include "simulator_main.hpp"
 
 namespace zg::finetune_sim {
 
 namespace {
 
-std::uint64_t parse_count(std::string_view flag, std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size()) {
-    throw UsageError(std::string(flag) + " expects a non-negative whole number, got \"" + std::string(text) + "\"");
-  }
-  return value;
-}
+using sim::parse_count;
 
 CustomModel parse_custom_model(std::string_view text) {
   // NAME=0xHASH[:DESCRIPTION]
@@ -35,82 +25,61 @@ CustomModel parse_custom_model(std::string_view text) {
   return model;
 }
 
-using ValueSetter = std::function<void(FinetuneConfig&, std::string_view)>;
-using SwitchSetter = std::function<void(FinetuneConfig&)>;
-
-const std::map<std::string_view, ValueSetter>& value_flags() {
-  static const std::map<std::string_view, ValueSetter> flags{
-      {"--rpc", [](FinetuneConfig& c, std::string_view v) { c.rpc_url = v; }},
-      {"--finetune-contract", [](FinetuneConfig& c, std::string_view v) { c.finetune_contract = eth::Address::from_hex(v); }},
-      {"--provider-key-file", [](FinetuneConfig& c, std::string_view v) { c.provider_key_file = std::string(v); }},
-      {"--tee-key-file", [](FinetuneConfig& c, std::string_view v) { c.tee_key_file = std::string(v); }},
-      {"--owner-key-file", [](FinetuneConfig& c, std::string_view v) { c.owner_key_file = std::string(v); }},
-      {"--data-dir", [](FinetuneConfig& c, std::string_view v) { c.data_dir = std::string(v); }},
-      {"--plaintext-dir", [](FinetuneConfig& c, std::string_view v) { c.plaintext_dir = std::string(v); }},
-      {"--port",
-       [](FinetuneConfig& c, std::string_view v) {
-         const auto port = parse_count("--port", v);
-         if (port > 65535) throw UsageError("--port must be at most 65535");
-         c.port = static_cast<std::uint16_t>(port);
-       }},
-      {"--price-per-token",
-       [](FinetuneConfig& c, std::string_view v) {
-         try {
-           c.price_per_token = eth::Uint256::from_dec(v);
-         } catch (const Error&) {
-           throw UsageError("--price-per-token expects a whole number of neuron, got \"" + std::string(v) + "\"");
-         }
-       }},
-      {"--custom-model", [](FinetuneConfig& c, std::string_view v) { c.custom_models.push_back(parse_custom_model(v)); }},
-      {"--storage-url", [](FinetuneConfig& c, std::string_view v) { c.storage_url = v; }},
-      {"--flow-contract", [](FinetuneConfig& c, std::string_view v) { c.flow_contract = eth::Address::from_hex(v); }},
-      {"--settle-interval-ms",
-       [](FinetuneConfig& c, std::string_view v) {
-         c.settle_interval = std::chrono::milliseconds(std::max<std::uint64_t>(1, parse_count("--settle-interval-ms", v)));
-       }},
-      {"--ack-timeout-s", [](FinetuneConfig& c, std::string_view v) { c.ack_timeout_seconds = parse_count("--ack-timeout-s", v); }},
-      {"--max-queue", [](FinetuneConfig& c, std::string_view v) { c.max_queue = parse_count("--max-queue", v); }},
-      {"--step-delay-ms",
-       [](FinetuneConfig& c, std::string_view v) {
-         c.misbehaviour.step_delay = std::chrono::milliseconds(parse_count("--step-delay-ms", v));
-       }},
+const sim::OptionTable<FinetuneConfig>& options() {
+  static const sim::OptionTable<FinetuneConfig> table{
+      {
+          {"--register", [](FinetuneConfig& c) { c.register_service = true; }},
+          {"--no-custom-models", [](FinetuneConfig& c) { c.custom_models.clear(); }},
+          {"--sign-tags-with-wrong-key", [](FinetuneConfig& c) { c.misbehaviour.sign_tags_with_wrong_key = true; }},
+          {"--flip-model-byte", [](FinetuneConfig& c) { c.misbehaviour.flip_model_byte = true; }},
+          {"--skip-penalty", [](FinetuneConfig& c) { c.misbehaviour.skip_penalty = true; }},
+          {"--force-penalty", [](FinetuneConfig& c) { c.misbehaviour.force_penalty = true; }},
+      },
+      {
+          {"--rpc", [](FinetuneConfig& c, std::string_view v) { c.rpc_url = v; }},
+          {"--finetune-contract", [](FinetuneConfig& c, std::string_view v) { c.finetune_contract = eth::Address::from_hex(v); }},
+          {"--provider-key-file", [](FinetuneConfig& c, std::string_view v) { c.provider_key_file = std::string(v); }},
+          {"--tee-key-file", [](FinetuneConfig& c, std::string_view v) { c.tee_key_file = std::string(v); }},
+          {"--owner-key-file", [](FinetuneConfig& c, std::string_view v) { c.owner_key_file = std::string(v); }},
+          {"--data-dir", [](FinetuneConfig& c, std::string_view v) { c.data_dir = std::string(v); }},
+          {"--plaintext-dir", [](FinetuneConfig& c, std::string_view v) { c.plaintext_dir = std::string(v); }},
+          {"--port",
+           [](FinetuneConfig& c, std::string_view v) {
+             const auto port = parse_count("--port", v);
+             if (port > 65535) throw UsageError("--port must be at most 65535");
+             c.port = static_cast<std::uint16_t>(port);
+           }},
+          {"--price-per-token",
+           [](FinetuneConfig& c, std::string_view v) {
+             try {
+               c.price_per_token = eth::Uint256::from_dec(v);
+             } catch (const Error&) {
+               throw UsageError("--price-per-token expects a whole number of neuron, got \"" + std::string(v) + "\"");
+             }
+           }},
+          {"--custom-model", [](FinetuneConfig& c, std::string_view v) { c.custom_models.push_back(parse_custom_model(v)); }},
+          {"--storage-url", [](FinetuneConfig& c, std::string_view v) { c.storage_url = v; }},
+          {"--flow-contract", [](FinetuneConfig& c, std::string_view v) { c.flow_contract = eth::Address::from_hex(v); }},
+          {"--settle-interval-ms",
+           [](FinetuneConfig& c, std::string_view v) {
+             c.settle_interval = std::chrono::milliseconds(std::max<std::uint64_t>(1, parse_count("--settle-interval-ms", v)));
+           }},
+          {"--ack-timeout-s", [](FinetuneConfig& c, std::string_view v) { c.ack_timeout_seconds = parse_count("--ack-timeout-s", v); }},
+          {"--max-queue", [](FinetuneConfig& c, std::string_view v) { c.max_queue = parse_count("--max-queue", v); }},
+          {"--step-delay-ms",
+           [](FinetuneConfig& c, std::string_view v) {
+             c.misbehaviour.step_delay = std::chrono::milliseconds(parse_count("--step-delay-ms", v));
+           }},
+      },
   };
-  return flags;
-}
-
-const std::map<std::string_view, SwitchSetter>& switch_flags() {
-  static const std::map<std::string_view, SwitchSetter> flags{
-      {"--register", [](FinetuneConfig& c) { c.register_service = true; }},
-      {"--no-custom-models", [](FinetuneConfig& c) { c.custom_models.clear(); }},
-      {"--sign-tags-with-wrong-key", [](FinetuneConfig& c) { c.misbehaviour.sign_tags_with_wrong_key = true; }},
-      {"--flip-model-byte", [](FinetuneConfig& c) { c.misbehaviour.flip_model_byte = true; }},
-      {"--skip-penalty", [](FinetuneConfig& c) { c.misbehaviour.skip_penalty = true; }},
-      {"--force-penalty", [](FinetuneConfig& c) { c.misbehaviour.force_penalty = true; }},
-  };
-  return flags;
+  return table;
 }
 
 }  // namespace
 
 FinetuneConfig parse_finetune_args(std::span<const std::string_view> args) {
   FinetuneConfig config;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view flag = args[i];
-    if (const auto found = switch_flags().find(flag); found != switch_flags().end()) {
-      found->second(config);
-      continue;
-    }
-    const auto found = value_flags().find(flag);
-    if (found == value_flags().end()) throw UsageError("unknown option " + std::string(flag) + "\n" + finetune_usage());
-    if (i + 1 == args.size()) throw UsageError(std::string(flag) + " needs a value");
-    try {
-      found->second(config, args[++i]);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const Error& error) {
-      throw UsageError(std::string(flag) + ": " + error.what());
-    }
-  }
+  options().parse(args, config, finetune_usage());
   if (config.rpc_url.empty()) throw UsageError("--rpc URL is required (the chain the provider bills on)");
   if (!config.finetune_contract) throw UsageError("--finetune-contract ADDRESS is required");
   if (!config.storage_url.empty() && !config.flow_contract) {

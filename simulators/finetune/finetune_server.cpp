@@ -11,6 +11,7 @@
 #include "common/atomic_file.hpp"
 #include "common/base64.hpp"
 #include "common/hex.hpp"
+#include "simulator_main.hpp"
 #include "crypto/keccak.hpp"
 #include "crypto/sha256.hpp"
 #include "model_catalog.hpp"
@@ -190,14 +191,7 @@ FinetuneServer::FinetuneServer(ServerParts parts) : parts_(std::move(parts)), se
 
 FinetuneServer::~FinetuneServer() = default;
 
-int FinetuneServer::bind() {
-  const int port = parts_.config.port == 0 ? server_->bind_to_any_port("127.0.0.1")
-                                           : (server_->bind_to_port("127.0.0.1", parts_.config.port)
-                                                  ? parts_.config.port
-                                                  : -1);
-  if (port <= 0) throw IoError("cannot listen on 127.0.0.1:" + std::to_string(parts_.config.port));
-  return port;
-}
+int FinetuneServer::bind() { return sim::bind_loopback(*server_, parts_.config.port); }
 
 bool FinetuneServer::listen() { return server_->listen_after_bind(); }
 

@@ -1,46 +1,31 @@
 // zg-finetune-sim: a 0G fine-tuning provider with the upstream Go broker's rules, for the devnet
 // and tests. Prints "listening on 127.0.0.1:<port>" once it serves (after --register, if asked);
 // SIGTERM/SIGINT stop it.
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
-#include <iostream>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "common/error.hpp"
-#include "crypto/keccak.hpp"
 #include "finetune_chain.hpp"
 #include "finetune_config.hpp"
 #include "finetune_server.hpp"
 #include "storage_link.hpp"
 #include "task_runner.hpp"
-#include "wallet/key_source.hpp"
+#include "simulator_main.hpp"
 
 namespace {
 
 using namespace zg;
 using namespace zg::finetune_sim;
 
-std::mutex log_mutex;
-void log_line(const std::string& line) {
-  std::lock_guard lock(log_mutex);
-  std::cerr << "zg-finetune-sim: " << line << std::endl;
-}
+using sim::load_key;
 
-crypto::PrivateKey load_key(const std::optional<std::filesystem::path>& file, const char* variable) {
-  return wallet::load_private_key(wallet::KeySource{file, variable});
-}
+const sim::LogLine logger("zg-finetune-sim");
+void log_line(const std::string& line) { logger(line); }
 
 // A fixed key that is not the TEE signer: --sign-tags-with-wrong-key.
-crypto::PrivateKey wrong_key() {
-  const auto secret = crypto::keccak256(as_bytes("zg-finetune-sim: not the TEE signer"));
-  return crypto::PrivateKey(std::span<const std::uint8_t, 32>(secret));
-}
+crypto::PrivateKey wrong_key() { return sim::not_the_tee_key("zg-finetune-sim: not the TEE signer"); }
 
 void register_service(const FinetuneConfig& config, FinetuneChain& chain, eth::TxSender& provider,
                       const eth::Address& tee_signer, int port, eth::RpcClient& rpc, std::uint64_t chain_id) {
@@ -83,23 +68,9 @@ int run(FinetuneConfig config) {
   if (config.register_service) register_service(config, chain, provider, tee_signer, port, rpc, chain_id);
   runner.start();
 
-  std::atomic<bool> stopping{false};
-  std::thread signal_waiter([&] {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    int received = 0;
-    sigwait(&signals, &received);
-    stopping = true;
-    server.stop();
-  });
-  std::cout << "listening on 127.0.0.1:" << port << std::endl;
   log_line("provider " + provider.address().checksummed() + ", TEE signer " + tee_signer.checksummed() +
            ", data in " + config.data_dir.string() + (storage.enabled() ? ", models to 0G Storage" : ""));
-  const bool served = server.listen();
-  if (!stopping.exchange(true)) pthread_kill(signal_waiter.native_handle(), SIGTERM);
-  signal_waiter.join();
+  const bool served = sim::serve_until_signal(port, [&] { return server.listen(); }, [&] { server.stop(); });
   runner.stop();
   log_line("stopped");
   return served ? 0 : 1;
@@ -108,24 +79,8 @@ int run(FinetuneConfig config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every thread inherits this mask, so only the waiter thread sees SIGTERM/SIGINT.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  try {
-    const std::vector<std::string_view> args(argv + 1, argv + argc);
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << finetune_usage();
-      return 0;
-    }
-    return run(parse_finetune_args(args));
-  } catch (const UsageError& error) {
-    std::cerr << "zg-finetune-sim: " << error.what() << "\n";
-    return 2;
-  } catch (const std::exception& error) {
-    std::cerr << "zg-finetune-sim: " << error.what() << "\n";
-    return 1;
-  }
+  return zg::sim::simulator_main("zg-finetune-sim", argc, argv, zg::finetune_sim::finetune_usage,
+                                 [](std::span<const std::string_view> args) {
+                                   return run(zg::finetune_sim::parse_finetune_args(args));
+                                 });
 }
