@@ -42,6 +42,7 @@ crypto::PrivateKey wrong_key() {
 void register_service(const ProviderConfig& config, contracts::InferenceServing& inference, eth::TxSender& provider,
                       const eth::Address& tee_signer, int port, eth::RpcClient& rpc, std::uint64_t chain_id) {
   contracts::ServiceParams params;
+  params.service_type = config.service_type;
   params.url = "http://127.0.0.1:" + std::to_string(port);
   params.model = config.model;
   params.input_price = config.input_price;
@@ -98,8 +99,8 @@ int run(const ProviderConfig& config) {
     server.stop();
   });
   std::cout << "listening on 127.0.0.1:" << port << std::endl;
-  log_line("provider " + provider.checksummed() + ", TEE signer " + tee_signer.checksummed() + ", model " +
-           config.model);
+  log_line("provider " + provider.checksummed() + ", TEE signer " + tee_signer.checksummed() + ", " +
+           config.service_type + " model " + config.model);
   const bool served = server.listen();
   if (!stopping.exchange(true)) pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();

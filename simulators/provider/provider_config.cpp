@@ -39,6 +39,13 @@ const std::map<std::string_view, ValueSetter>& value_flags() {
       {"--tee-key-file", [](ProviderConfig& c, std::string_view v) { c.tee_key_file = std::string(v); }},
       {"--owner-key-file", [](ProviderConfig& c, std::string_view v) { c.owner_key_file = std::string(v); }},
       {"--model", [](ProviderConfig& c, std::string_view v) { c.model = v; }},
+      {"--service-type",
+       [](ProviderConfig& c, std::string_view v) {
+         if (v != kServiceTypeChatbot && v != kServiceTypeEmbedding) {
+           throw UsageError("--service-type must be \"chatbot\" or \"embedding\", got \"" + std::string(v) + "\"");
+         }
+         c.service_type = v;
+       }},
       {"--input-price", [](ProviderConfig& c, std::string_view v) { c.input_price = parse_neuron("--input-price", v); }},
       {"--output-price", [](ProviderConfig& c, std::string_view v) { c.output_price = parse_neuron("--output-price", v); }},
       {"--min-locked-balance",
@@ -115,6 +122,11 @@ ProviderConfig parse_provider_args(std::span<const std::string_view> args) {
     }
   }
   if (config.rpc_url.empty()) throw UsageError("--rpc URL is required (the chain the provider bills on)");
+  if (config.service_type == kServiceTypeEmbedding) {
+    if (std::find(args.begin(), args.end(), "--model") == args.end()) config.model = "zg-embed-1";
+    // --upstream relays chat completions only; an embedding service answers with its built-in model.
+    if (!config.upstream_url.empty()) throw UsageError("--upstream works with --service-type chatbot only");
+  }
   if (!config.inference_contract) throw UsageError("--inference-contract ADDRESS is required");
   return config;
 }
@@ -123,7 +135,8 @@ std::string provider_usage() {
   return "usage: zg-provider-sim --rpc URL --inference-contract ADDRESS [options]\n"
          "  keys: --provider-key-file PATH (or ZG_PROVIDER_KEY), --tee-key-file PATH (or ZG_TEE_KEY),\n"
          "        --owner-key-file PATH (with --register: the contract owner acknowledges the TEE signer)\n"
-         "  --model NAME (zg-sim-1)  --input-price N  --output-price N (neuron per token)\n"
+         "  --service-type chatbot|embedding (chatbot)  --model NAME (zg-sim-1; zg-embed-1 for embedding)\n"
+         "  --input-price N  --output-price N (neuron per token; an embedding is billed on input tokens only)\n"
          "  --port N (0: any)  --upstream URL (an OpenAI-compatible server instead of the built-in model)\n"
          "  --register  --settle-interval-ms N (10000)  --account-refresh-ms N (3000)\n"
          "  --min-locked-balance NEURON (1000000000000000000)  --max-body-bytes N (33554432; 413 above)\n"

@@ -28,13 +28,19 @@ struct Misbehaviour {
   unsigned rate_limit_rpm = 0;             // 0: unlimited
 };
 
+inline constexpr std::string_view kServiceTypeChatbot = "chatbot";
+inline constexpr std::string_view kServiceTypeEmbedding = "embedding";
+
 struct ProviderConfig {
   std::string rpc_url;
   std::optional<eth::Address> inference_contract;
   std::optional<std::filesystem::path> provider_key_file;
   std::optional<std::filesystem::path> tee_key_file;
   std::optional<std::filesystem::path> owner_key_file;
-  std::string model = "zg-sim-1";
+  // The on-chain serviceType: "chatbot" serves /v1/proxy/chat/completions, "embedding" serves
+  // /v1/proxy/embeddings; each refuses the other's route.
+  std::string service_type = "chatbot";
+  std::string model = "zg-sim-1";  // "zg-embed-1" for an embedding service unless --model says otherwise
   eth::Uint256 input_price{1'000'000'000};   // neuron per token
   eth::Uint256 output_price{2'000'000'000};  // neuron per token
   std::uint16_t port = 0;                    // 0: any free port

@@ -35,6 +35,9 @@ bool same_address_text(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The broker's answer for a path under /v1/proxy that it does not serve (protocol-inference.md §5).
+constexpr std::string_view kEndpointNotSupported = "endpoint not supported";
+
 // The built-in model's reply in the same shape as an upstream one.
 ModelReply answer_locally(const ChatRequest& request, const std::string& chat_id) {
   const auto created = now_unix_s();
@@ -129,9 +132,21 @@ void ProviderServer::install_routes() {
     res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
   });
 
-  const auto chat = [this](const httplib::Request& req, httplib::Response& res) { serve_chat(req, res); };
+  // Each service type bills one route; the other type's route gets the broker's answer for a path it
+  // does not serve, before any token check (as for every unsupported path).
+  const bool chatbot = parts_.config.service_type == kServiceTypeChatbot;
+  const auto chat = [this, chatbot](const httplib::Request& req, httplib::Response& res) {
+    if (!chatbot) return send_error(res, 400, std::string(kEndpointNotSupported));
+    serve_chat(req, res);
+  };
+  const auto embeddings = [this, chatbot](const httplib::Request& req, httplib::Response& res) {
+    if (chatbot) return send_error(res, 400, std::string(kEndpointNotSupported));
+    serve_embeddings(req, res);
+  };
   server.Post("/v1/proxy/chat/completions", chat);
   server.Post("/v1/proxy/v1/chat/completions", chat);
+  server.Post("/v1/proxy/embeddings", embeddings);
+  server.Post("/v1/proxy/v1/embeddings", embeddings);
   server.Get(R"(/v1/proxy/signature/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     const auto found = parts_.signatures.find(req.matches[1]);
     if (!found) return send_error(res, 404, std::string(kChatIdNotFound));
@@ -146,7 +161,7 @@ void ProviderServer::install_routes() {
   });
   server.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) { serve_models(res); });
   const auto unsupported = [](const httplib::Request&, httplib::Response& res) {
-    send_error(res, 400, "endpoint not supported");
+    send_error(res, 400, std::string(kEndpointNotSupported));
   };
   server.Get(R"(/v1/proxy/.*)", unsupported);
   server.Post(R"(/v1/proxy/.*)", unsupported);
@@ -216,6 +231,48 @@ void ProviderServer::serve_chat(const httplib::Request& req, httplib::Response& 
     res.headers.erase("ZG-Res-Key");  // no answer, nothing to look up
     return send_error(res, 502, error.what());
   }
+}
+
+// The embeddings route: the same gate, faults, signature and bill as chat; always one JSON answer
+// (the OpenAI embeddings API has no stream), billed on input tokens only.
+void ProviderServer::serve_embeddings(const httplib::Request& req, httplib::Response& res) {
+  const std::string authorization = req.get_header_value("Authorization");
+  std::optional<EmbeddingRequest> request;
+  eth::Address user;
+  try {
+    try {
+      request = parse_embedding_request(req.body, parts_.config.model);
+    } catch (const ParseError& error) {
+      parts_.gate.authenticate(authorization, now_unix_s());
+      return send_error(res, 400, error.what());
+    }
+    // The chat gate prices json.Marshal(messages); for embeddings the same estimate over `input`.
+    user = parts_.gate.admit_billed(authorization, request->input_json, now_unix_s());
+  } catch (const GateRejection& rejection) {
+    return send_error(res, rejection.status(), rejection.what());
+  }
+  if (parts_.config.misbehaviour.delay.count() > 0) std::this_thread::sleep_for(parts_.config.misbehaviour.delay);
+  if (consume_failure()) return send_error(res, 500, "simulated provider failure (--fail-with-5xx)");
+
+  const std::string chat_id = new_chat_id();
+  set_answer_headers(res, chat_id);
+  const std::string body = embedding_body(*request);
+  // Signed and billed before the first byte goes out, as the broker caches the signature first.
+  record_embedding(user, chat_id, *request, body);
+  res.set_content(body, "application/json");
+}
+
+void ProviderServer::record_embedding(const eth::Address& user, const std::string& chat_id,
+                                      const EmbeddingRequest& request, const std::string& response_bytes) {
+  const std::string signed_bytes =
+      parts_.config.misbehaviour.tamper_response ? response_bytes + "\n(tampered)" : response_bytes;
+  parts_.signatures.put(chat_id, sign_chat(signed_text(as_bytes(request.forwarded_body), as_bytes(signed_bytes)),
+                                           parts_.response_key));
+  const broker::TokenUsage usage{request.prompt_tokens(), 0};
+  const auto fee = broker::fee_for_usage(usage, parts_.config.input_price, parts_.config.output_price);
+  parts_.fees.charge(user, fee, chat_id);
+  parts_.log("embeddings " + chat_id + " for " + user.checksummed() + ": " + std::to_string(usage.prompt_tokens) +
+             " input tokens, fee " + fee.to_dec() + " neuron");
 }
 
 bool ProviderServer::consume_failure() {

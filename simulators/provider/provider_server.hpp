@@ -1,7 +1,8 @@
 #pragma once
-// The provider's HTTP API (protocol-inference.md §11) on 127.0.0.1: the billed chat route behind
-// the request gate, the per-chat TEE signature, the quote, the user's unsettled fee, the model
-// list, and "endpoint not supported" for everything else under /v1/proxy.
+// The provider's HTTP API (protocol-inference.md §11) on 127.0.0.1: the billed route of its service
+// type behind the request gate (chat completions for "chatbot", embeddings for "embedding"), the
+// per-request TEE signature, the quote, the user's unsettled fee, the model list, and "endpoint not
+// supported" for everything else under /v1/proxy (the other type's route included).
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "chat_signature.hpp"
 #include "provider_config.hpp"
 #include "chat_model.hpp"
+#include "embedding_model.hpp"
 #include "request_gate.hpp"
 #include "upstream_model.hpp"
 
@@ -49,12 +51,16 @@ class ProviderServer {
  private:
   void install_routes();
   void serve_chat(const httplib::Request& req, httplib::Response& res);
+  void serve_embeddings(const httplib::Request& req, httplib::Response& res);
   void serve_unsettled_fee(const httplib::Request& req, httplib::Response& res);
   void serve_models(httplib::Response& res);
   bool consume_failure();
   // Signs what was sent (the TEE signature for the chat id) and bills it.
   void record_chat(const eth::Address& user, const std::string& chat_id, const ChatRequest& request,
                    const std::string& response_bytes, const std::optional<broker::TokenUsage>& usage);
+  // Signs and bills one embeddings answer: prompt_tokens x input price, as the broker does.
+  void record_embedding(const eth::Address& user, const std::string& chat_id, const EmbeddingRequest& request,
+                        const std::string& response_bytes);
   void set_answer_headers(httplib::Response& res, const std::string& chat_id);
   void send_local_answer(httplib::Response& res, const eth::Address& user, const std::string& chat_id,
                          const ChatRequest& request);
