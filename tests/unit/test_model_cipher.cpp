@@ -296,6 +296,65 @@ TEST_F(DamagedModel, UnwritableDestinationIsAnIoErrorAndLeavesNothing) {
   expect_no_output(out_);
 }
 
+// Several chunks fail: whatever the thread timing, the message names the lowest one, and the
+// output never appears (the workers run chunks 1 and 3 at the same time here).
+TEST_F(DamagedModel, SeveralFailingChunksReportTheLowestWhateverTheThreads) {
+  auto damaged = file_;
+  damaged[layout_->chunk_offset(3) + 10] ^= 0x01;
+  damaged[layout_->chunk_offset(1) + 10] ^= 0x01;
+  write_file(dir_ / "model.enc", damaged);
+  for (const unsigned threads : {1u, 2u, 4u}) {
+    for (int round = 0; round < 20; ++round) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + ", round " + std::to_string(round));
+      try {
+        decrypt_model_file(dir_ / "model.enc", key(), out_, tee_address(), kChunk, Durability::synced, DecryptTuning{threads});
+        ADD_FAILURE() << "a damaged file decrypted";
+      } catch (const AuthenticationError& error) {
+        EXPECT_STREQ(error.what(), "chunk 1: authentication tag mismatch (wrong key or corrupted file)");
+      }
+      expect_no_output(out_);
+    }
+  }
+}
+
+// Page-sized chunks put every full piece on the O_DIRECT path of a synced output and the odd tail
+// on the buffered one; scratch outputs are all buffered. All must give the same bytes, with any
+// number of workers.
+TEST_F(ModelCipher, DirectAndBufferedWritesGiveTheSamePlaintextWithAnyWorkerCount) {
+  constexpr std::size_t kChunk = 8192;
+  Bytes plaintext(5 * kChunk + 1234);
+  for (std::size_t i = 0; i < plaintext.size(); ++i) plaintext[i] = static_cast<std::uint8_t>(i * 31 + 7);
+  write_file(dir_ / "model.enc", encrypt_model(plaintext, key(), tee(), fixed_from_hex<12>("0x0102030405060708090affff"), kChunk));
+  for (const auto durability : {Durability::synced, Durability::scratch}) {
+    for (const unsigned threads : {0u, 1u, 2u, 3u, 8u}) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + (durability == Durability::synced ? ", synced" : ", scratch"));
+      const auto out = dir_ / "model.zip";
+      decrypt_model_file(dir_ / "model.enc", key(), out, tee_address(), kChunk, durability, DecryptTuning{threads});
+      EXPECT_EQ(read_file(out), plaintext);
+      EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+      fs::remove(out);
+    }
+  }
+}
+
+// A wrong key fails every chunk of a many-chunk file at once in all workers: still chunk 0.
+TEST_F(ModelCipher, WrongKeyOnManyChunksNamesChunkZero) {
+  constexpr std::size_t kChunk = 4096;
+  const Bytes plaintext(16 * kChunk, 0x5a);
+  write_file(dir_ / "model.enc", encrypt_model(plaintext, key(), tee(), Iv{}, kChunk));
+  auto wrong = key();
+  wrong.mutable_view()[31] ^= 0x80;
+  for (int round = 0; round < 20; ++round) {
+    try {
+      decrypt_model_file(dir_ / "model.enc", wrong, dir_ / "model.zip", tee_address(), kChunk, Durability::synced, DecryptTuning{2});
+      ADD_FAILURE() << "decrypted with a wrong key";
+    } catch (const AuthenticationError& error) {
+      EXPECT_STREQ(error.what(), "chunk 0: authentication tag mismatch (wrong key or corrupted file)");
+    }
+    expect_no_output(dir_ / "model.zip");
+  }
+}
+
 TEST(ChunkLayoutTest, GeometryOfTheRealChunkSize) {
   const ChunkLayout layout(77 + (kDefaultChunkSize + 16) + 1016, kDefaultChunkSize);
   EXPECT_EQ(layout.chunk_count(), 2u);

@@ -43,8 +43,9 @@ class AesGcm {
 
   enum class Direction { encrypt, decrypt };
   void begin(Direction direction, ByteSpan nonce, ByteSpan aad = {});
-  // `in` and `out` have the same size and must not overlap. Every piece but the last of a message
-  // must be a multiple of 16 bytes (an mbedTLS rule, kept for both engines); breaking it is a UsageError.
+  // `in` and `out` have the same size and are either the same buffer (in place) or do not overlap.
+  // Every piece but the last of a message must be a multiple of 16 bytes (an mbedTLS rule, kept for
+  // both engines); breaking it is a UsageError.
   void update(ByteSpan in, MutableByteSpan out);
   GcmTag finish_encrypt();
   // Compares in constant time; throws AuthenticationError on mismatch.
