@@ -1,6 +1,7 @@
 // Decrypting a fine-tuned model: throughput of decrypt_model_file on a 256 MiB encrypted file in
-// /tmp (tag signature check, chunked AES-256-GCM, write + fsync + rename), and the process's peak
-// RSS, which must stay flat whatever the file size. The input is generated once in a forked child,
+// /tmp (tag signature check, chunked AES-256-GCM, write + fsync + rename) with several worker and
+// writer counts, synced and not, and the process's peak RSS (the largest of all cases run so far),
+// which must stay flat whatever the file size. The input is generated once in a forked child,
 // so the parent's ru_maxrss reflects decryption only.
 // The input is made before the first timed loop and removed at exit.
 //
@@ -92,12 +93,17 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
+// Args: decryption workers (0 = one per core), background writers, synced (1: fsync + O_DIRECT,
+// what `zg ft decrypt --out-raw` does) or scratch (0: no fsync, page cache, as for the ZIP that
+// `--out DIR` unpacks at once).
 void BM_DecryptModelFile256MiB(benchmark::State& state) {
   ensure_input();
   const finetune::ModelKey key(fixed_from_hex<32>(kAesKey));
   const auto signer = eth::Address::from_public_key(crypto::PrivateKey::from_hex(kTeeKey).public_key());
+  const finetune::DecryptTuning tuning{static_cast<unsigned>(state.range(0)), static_cast<unsigned>(state.range(1))};
+  const auto durability = state.range(2) != 0 ? finetune::Durability::synced : finetune::Durability::scratch;
   for (auto _ : state) {
-    finetune::decrypt_model_file(encrypted_path(), key, decrypted_path(), signer);
+    finetune::decrypt_model_file(encrypted_path(), key, decrypted_path(), signer, finetune::kDefaultChunkSize, durability, tuning);
     state.PauseTiming();
     if (fs::file_size(decrypted_path()) != kPlaintextSize) state.SkipWithError("wrong plaintext size");
     fs::remove(decrypted_path());
@@ -114,7 +120,17 @@ void BM_VerifyTagSignature256MiB(benchmark::State& state) {
   for (auto _ : state) finetune::verify_tag_signature(encrypted_path(), signer);
 }
 
-BENCHMARK(BM_DecryptModelFile256MiB)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(4);
+BENCHMARK(BM_DecryptModelFile256MiB)
+    ->ArgNames({"threads", "writers", "synced"})
+    ->Args({0, 2, 1})  // the default: what zg ft decrypt --out-raw does
+    ->Args({1, 0, 1})  // one thread that reads, decrypts and writes in turn
+    ->Args({0, 0, 1})  // workers write themselves
+    ->Args({1, 2, 1})
+    ->Args({0, 4, 1})
+    ->Args({0, 2, 0})  // scratch: no fsync, page cache
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(4);
 BENCHMARK(BM_VerifyTagSignature256MiB)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -307,7 +307,7 @@ TEST_F(DamagedModel, SeveralFailingChunksReportTheLowestWhateverTheThreads) {
     for (int round = 0; round < 20; ++round) {
       SCOPED_TRACE("threads " + std::to_string(threads) + ", round " + std::to_string(round));
       try {
-        decrypt_model_file(dir_ / "model.enc", key(), out_, tee_address(), kChunk, Durability::synced, DecryptTuning{threads});
+        decrypt_model_file(dir_ / "model.enc", key(), out_, tee_address(), kChunk, Durability::synced, DecryptTuning{threads, 2});
         ADD_FAILURE() << "a damaged file decrypted";
       } catch (const AuthenticationError& error) {
         EXPECT_STREQ(error.what(), "chunk 1: authentication tag mismatch (wrong key or corrupted file)");
@@ -319,7 +319,7 @@ TEST_F(DamagedModel, SeveralFailingChunksReportTheLowestWhateverTheThreads) {
 
 // Page-sized chunks put every full piece on the O_DIRECT path of a synced output and the odd tail
 // on the buffered one; scratch outputs are all buffered. All must give the same bytes, with any
-// number of workers.
+// number of decryption workers and background writers.
 TEST_F(ModelCipher, DirectAndBufferedWritesGiveTheSamePlaintextWithAnyWorkerCount) {
   constexpr std::size_t kChunk = 8192;
   Bytes plaintext(5 * kChunk + 1234);
@@ -327,12 +327,15 @@ TEST_F(ModelCipher, DirectAndBufferedWritesGiveTheSamePlaintextWithAnyWorkerCoun
   write_file(dir_ / "model.enc", encrypt_model(plaintext, key(), tee(), fixed_from_hex<12>("0x0102030405060708090affff"), kChunk));
   for (const auto durability : {Durability::synced, Durability::scratch}) {
     for (const unsigned threads : {0u, 1u, 2u, 3u, 8u}) {
-      SCOPED_TRACE("threads " + std::to_string(threads) + (durability == Durability::synced ? ", synced" : ", scratch"));
-      const auto out = dir_ / "model.zip";
-      decrypt_model_file(dir_ / "model.enc", key(), out, tee_address(), kChunk, durability, DecryptTuning{threads});
-      EXPECT_EQ(read_file(out), plaintext);
-      EXPECT_FALSE(fs::exists(out.string() + ".partial"));
-      fs::remove(out);
+      for (const unsigned writers : {0u, 1u, 2u, 5u}) {
+        SCOPED_TRACE("threads " + std::to_string(threads) + ", writers " + std::to_string(writers) +
+                     (durability == Durability::synced ? ", synced" : ", scratch"));
+        const auto out = dir_ / "model.zip";
+        decrypt_model_file(dir_ / "model.enc", key(), out, tee_address(), kChunk, durability, DecryptTuning{threads, writers});
+        EXPECT_EQ(read_file(out), plaintext);
+        EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+        fs::remove(out);
+      }
     }
   }
 }
@@ -346,7 +349,7 @@ TEST_F(ModelCipher, WrongKeyOnManyChunksNamesChunkZero) {
   wrong.mutable_view()[31] ^= 0x80;
   for (int round = 0; round < 20; ++round) {
     try {
-      decrypt_model_file(dir_ / "model.enc", wrong, dir_ / "model.zip", tee_address(), kChunk, Durability::synced, DecryptTuning{2});
+      decrypt_model_file(dir_ / "model.enc", wrong, dir_ / "model.zip", tee_address(), kChunk, Durability::synced, DecryptTuning{2, 2});
       ADD_FAILURE() << "decrypted with a wrong key";
     } catch (const AuthenticationError& error) {
       EXPECT_STREQ(error.what(), "chunk 0: authentication tag mismatch (wrong key or corrupted file)");

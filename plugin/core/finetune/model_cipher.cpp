@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cerrno>
 #include <cstdlib>
 #include <exception>
@@ -368,22 +369,133 @@ class ChunkFailures {
   std::exception_ptr error_;
 };
 
+// Writes decrypted pieces in the background, so that decryption never waits for the disk and
+// several writes are in flight at once (this VM's disk doubles its O_DIRECT throughput from one
+// write in flight to two). A fixed set of aligned buffers circulates: a worker takes a free one,
+// fills and decrypts it, hands it over; a writer writes it and frees it. With no writer threads
+// (the in-memory path, or no thread to be had) a handed-over piece is written on the spot.
+class WriteBehind {
+ public:
+  struct Piece {
+    explicit Piece(std::size_t size) : buffer(size) {}
+    AlignedBuffer buffer;
+    std::uint64_t chunk = 0;   // for the failure report
+    std::uint64_t offset = 0;  // in the plaintext
+    std::size_t size = 0;
+  };
+  struct Return {
+    WriteBehind* owner;
+    void operator()(Piece* piece) const noexcept { owner->release(piece); }
+  };
+  using Lease = std::unique_ptr<Piece, Return>;  // back to the free list unless handed over
+
+  WriteBehind(ByteSink& sink, ChunkFailures& failures, std::size_t pieces, std::size_t piece_size, unsigned writers)
+      : sink_(sink), failures_(failures) {
+    for (std::size_t i = 0; i < pieces; ++i) {
+      owned_.push_back(std::make_unique<Piece>(piece_size));
+      free_.push_back(owned_.back().get());
+    }
+    try {
+      for (unsigned i = 0; i < writers; ++i) threads_.emplace_back(&WriteBehind::writer_loop, this);
+    } catch (const std::system_error&) {
+      // Fewer writers (maybe none: then hand_over writes inline).
+    }
+  }
+  ~WriteBehind() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    for (auto& thread : threads_) thread.join();
+  }
+  WriteBehind(const WriteBehind&) = delete;
+  WriteBehind& operator=(const WriteBehind&) = delete;
+
+  Lease acquire() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !free_.empty(); });
+    Piece* piece = free_.back();
+    free_.pop_back();
+    return Lease(piece, Return{this});
+  }
+
+  void hand_over(Lease lease) {
+    if (threads_.empty()) {
+      sink_.write_at(lease->offset, lease->buffer.first(lease->size));  // throws to the worker, which records it
+      return;
+    }
+    {
+      const std::lock_guard lock(mutex_);
+      queued_.push_back(lease.release());
+    }
+    changed_.notify_all();
+  }
+
+  // Returns when every handed-over piece is written (or its failure recorded).
+  void drain() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queued_.empty() && writing_ == 0; });
+  }
+
+ private:
+  void release(Piece* piece) noexcept {
+    {
+      const std::lock_guard lock(mutex_);
+      free_.push_back(piece);
+    }
+    changed_.notify_all();
+  }
+
+  void writer_loop() noexcept {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [&] { return !queued_.empty() || stopping_; });
+      if (queued_.empty()) return;  // stopping, nothing left
+      Piece* piece = queued_.front();
+      queued_.erase(queued_.begin());
+      ++writing_;
+      lock.unlock();
+      try {
+        if (!failures_.stopped_before(piece->chunk)) sink_.write_at(piece->offset, piece->buffer.first(piece->size));
+      } catch (...) {
+        failures_.record(piece->chunk, std::current_exception());
+      }
+      lock.lock();
+      --writing_;
+      free_.push_back(piece);
+      changed_.notify_all();
+    }
+  }
+
+  ByteSink& sink_;
+  ChunkFailures& failures_;
+  std::vector<std::unique_ptr<Piece>> owned_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Piece*> free_;
+  std::vector<Piece*> queued_;  // a handful at most: FIFO by erase from the front is fine
+  std::size_t writing_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;  // last: started after everything they use exists
+};
+
 struct DecryptJob {
   const ByteSource& source;
-  ByteSink& sink;
   const ModelKey& key;
   const ChunkLayout& layout;
   const Iv& iv;
   const std::vector<GcmTag>& signed_tags;
   std::size_t chunk_size;
+  ChunkFailures& failures;
+  WriteBehind& writer;
   std::atomic<std::uint64_t> next_chunk{0};
-  ChunkFailures failures;
 };
 
-// One chunk: read a piece, decrypt it in place, write it at its plaintext offset; then the tag.
+// One chunk: read a piece, decrypt it in place, hand it to the writer; then check the tag.
 // Plaintext reaches the sink before the tag is checked; the sink is the ".partial" file (or the
 // in-memory result) that is thrown away when any chunk fails.
-void decrypt_chunk(DecryptJob& job, AesGcm& cipher, const AlignedBuffer& buffer, std::uint64_t index) {
+void decrypt_chunk(DecryptJob& job, AesGcm& cipher, std::uint64_t index) {
   GcmTag tag{};
   job.source.read_exact(job.layout.tag_offset(index), tag);
   // Re-read, not reused: the tag that authenticates the chunk must be the one that was signed.
@@ -396,11 +508,15 @@ void decrypt_chunk(DecryptJob& job, AesGcm& cipher, const AlignedBuffer& buffer,
   const auto size = job.layout.ciphertext_size(index);
   for (std::uint64_t done = 0; done < size;) {
     if (job.failures.stopped_before(index)) return;  // an earlier chunk failed: this one no longer matters
-    const auto piece = buffer.first(static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - done)));
-    job.source.read_exact(in_offset + done, piece);
-    cipher.update(piece, piece);
-    job.sink.write_at(out_offset + done, piece);
-    done += piece.size();
+    auto piece = job.writer.acquire();
+    const auto bytes = piece->buffer.first(static_cast<std::size_t>(std::min<std::uint64_t>(piece->buffer.size(), size - done)));
+    job.source.read_exact(in_offset + done, bytes);
+    cipher.update(bytes, bytes);
+    piece->chunk = index;
+    piece->offset = out_offset + done;
+    piece->size = bytes.size();
+    done += bytes.size();
+    job.writer.hand_over(std::move(piece));
   }
   try {
     cipher.finish_decrypt(tag);
@@ -414,9 +530,8 @@ void decrypt_worker(DecryptJob& job) noexcept {
   std::uint64_t index = job.next_chunk.fetch_add(1);
   try {
     AesGcm cipher(job.key.view());
-    const AlignedBuffer buffer(static_cast<std::size_t>(std::min<std::uint64_t>(kIoBlockSize, job.chunk_size)));
     for (; index < job.layout.chunk_count() && !job.failures.stopped_before(index); index = job.next_chunk.fetch_add(1)) {
-      decrypt_chunk(job, cipher, buffer, index);
+      decrypt_chunk(job, cipher, index);
     }
   } catch (...) {
     job.failures.record(index, std::current_exception());
@@ -433,7 +548,6 @@ void run_decrypt_workers(DecryptJob& job, unsigned workers) {
   }
   decrypt_worker(job);
   for (auto& thread : threads) thread.join();
-  job.failures.rethrow();
 }
 
 // One worker per core, never more than there are chunks.
@@ -443,7 +557,7 @@ unsigned decrypt_worker_count(std::uint64_t chunks, unsigned requested) {
 }
 
 void decrypt(const ByteSource& source, const ModelKey& key, const eth::Address& expected_signer, std::size_t chunk_size,
-             ByteSink& sink, unsigned threads) {
+             ByteSink& sink, unsigned threads, unsigned writers) {
   check_chunk_size(chunk_size);
   const ChunkLayout layout(source.size(), chunk_size);
   const auto header = read_header(source);
@@ -453,8 +567,17 @@ void decrypt(const ByteSource& source, const ModelKey& key, const eth::Address& 
   std::uint64_t plaintext_size = 0;
   for (std::uint64_t i = 0; i < layout.chunk_count(); ++i) plaintext_size += layout.ciphertext_size(i);
   sink.reserve(plaintext_size);
-  DecryptJob job{source, sink, key, layout, header.iv, signed_tags, chunk_size, {}, {}};
-  run_decrypt_workers(job, decrypt_worker_count(layout.chunk_count(), threads));
+  const auto workers = decrypt_worker_count(layout.chunk_count(), threads);
+  const auto piece_size = static_cast<std::size_t>(std::min<std::uint64_t>(kIoBlockSize, chunk_size));
+  ChunkFailures failures;
+  {
+    // One piece per worker being decrypted plus one per writer being written.
+    WriteBehind writer(sink, failures, workers + writers, piece_size, writers);
+    DecryptJob job{source, key, layout, header.iv, signed_tags, chunk_size, failures, writer, {}};
+    run_decrypt_workers(job, workers);
+    writer.drain();
+  }
+  failures.rethrow();
 }
 
 void encrypt(const ByteSource& source, const ModelKey& key, const crypto::PrivateKey& tee_signer, const Iv& iv,
@@ -554,14 +677,15 @@ void decrypt_model_file(const fs::path& in_path, const ModelKey& key, const fs::
                         const DecryptTuning& tuning) {
   const FileSource source(in_path);
   PartialFile output(out_path, durability);
-  decrypt(source, key, expected_signer, chunk_size, output, tuning.threads);
+  decrypt(source, key, expected_signer, chunk_size, output, tuning.threads, tuning.writers);
   output.commit();
 }
 
 Bytes decrypt_model(ByteSpan file, const ModelKey& key, const eth::Address& expected_signer, std::size_t chunk_size) {
   Bytes plaintext;
   MemorySink sink(plaintext);
-  decrypt(MemorySource(file), key, expected_signer, chunk_size, sink, 1);  // one thread: tests and fuzzing stay deterministic
+  // One thread and no writer threads: tests and fuzzing stay deterministic.
+  decrypt(MemorySource(file), key, expected_signer, chunk_size, sink, 1, 0);
   return plaintext;
 }
 

@@ -78,15 +78,17 @@ enum class Durability { synced, scratch };
 // Verifies the tag signature, then decrypts into `out_path + ".partial"`, which becomes `out_path`
 // only after every tag matched (and, when synced, after an fsync). On any failure the partial file
 // is removed and nothing appears at `out_path`. Chunks are independent GCM messages, so one worker
-// per core decrypts them in turn, each through one reused 4 MiB buffer (memory stays flat whatever
-// the file size); a synced output is written around the page cache (O_DIRECT) where the file
-// system allows it. When several chunks fail, the error names the lowest one.
+// per core decrypts them in turn, in place in reused 4 MiB buffers that background writers then
+// write (a fixed set of buffers: memory stays flat whatever the file size); a synced output is
+// written around the page cache (O_DIRECT) where the file system allows it. When several chunks
+// fail, the error names the lowest one.
 void decrypt_model_file(const std::filesystem::path& in_path, const ModelKey& key, const std::filesystem::path& out_path,
                         const eth::Address& expected_signer, std::size_t chunk_size = kDefaultChunkSize,
                         Durability durability = Durability::synced);
 
 struct DecryptTuning {
   unsigned threads = 0;  // decryption workers; 0 = one per core. Never more than there are chunks.
+  unsigned writers = 2;  // background writer threads (writes in flight); 0 = each worker writes itself
 };
 void decrypt_model_file(const std::filesystem::path& in_path, const ModelKey& key, const std::filesystem::path& out_path,
                         const eth::Address& expected_signer, std::size_t chunk_size, Durability durability,
