@@ -12,6 +12,7 @@
 #include "local_upstream.hpp"
 #include "metrics.hpp"
 #include "plugin_host.hpp"
+#include "producer_pool.hpp"
 #include "verification_store.hpp"
 
 namespace httplib {
@@ -71,6 +72,7 @@ class BridgeServer {
   std::atomic<std::uint64_t> next_request_id_{1};
   Metrics metrics_;
   VerificationStore verifications_;
+  ProducerPool producers_;  // streamed responses' producer threads
 };
 
 }  // namespace zg::bridge

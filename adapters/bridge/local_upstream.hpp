@@ -2,6 +2,7 @@
 // --local-upstream: the OpenAI server (typically a llama-server router) that answers every model
 // not named 0g/... The request body goes out unchanged and the response comes back unchanged:
 // status, content type and body bytes, SSE events passed on as they arrive.
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "stream_channel.hpp"
+#include "upstream_connection.hpp"
 
 namespace httplib {
 class Client;
@@ -40,15 +42,26 @@ class LocalUpstream {
   const std::string& base_url() const noexcept { return base_url_; }
 
  private:
-  // Connections are kept alive and reused; a client serves one request at a time.
+  // Connections are kept alive and reused; a connection serves one request at a time. Plain http
+  // (the usual loopback upstream) goes through our own UpstreamConnection; https through httplib.
   std::unique_ptr<httplib::Client> acquire();
   void release(std::unique_ptr<httplib::Client> client);
+  std::unique_ptr<UpstreamConnection> acquire_plain();
+  void release_plain(std::unique_ptr<UpstreamConnection> connection);
+  void parse_plain_origin(const std::string& authority);
+  std::optional<std::string> forward_plain(const UpstreamRequest& request, StreamChannel& out);
+  std::string request_head(std::string_view method, std::string_view path, const UpstreamRequest* request) const;
 
   std::string base_url_;
   std::string origin_;       // scheme://host:port
   std::string path_prefix_;  // the base URL's path, without a trailing slash
+  bool plain_http_ = false;
+  std::string host_;         // plain http: host (no brackets) and port
+  std::uint16_t port_ = 80;
+  std::string host_header_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<httplib::Client>> idle_;
+  std::vector<std::unique_ptr<UpstreamConnection>> idle_plain_;
 };
 
 }  // namespace zg::bridge

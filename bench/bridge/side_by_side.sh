@@ -10,6 +10,10 @@
 # usage: bench/bridge/side_by_side.sh [BUILD_DIR]      (default build/release)
 # env:   DURATION=10s  CONCURRENCY="1 32 256"  THREADS=256 (zg-bridge --threads)
 #        VERIFY=sync (zg-bridge --verify)  TTFB_COUNT=300  RESULTS=DIR (raw outputs kept there)
+#        OPEN_RATES="500 2000" (req/s, open loop; "" skips)  OPEN_SECONDS=5  OPEN_CONNECTIONS=32
+# Besides wrk's closed loop (each connection sends its next request when the answer came: that
+# measures a saturated machine), open_loop.cpp offers a fixed load below saturation and counts each
+# latency from the request's scheduled time, so the added latency there is the bridge's own cost.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,12 +26,17 @@ concurrency=${CONCURRENCY:-1 32 256}
 threads=${THREADS:-256}
 verify=${VERIFY:-sync}
 ttfb_count=${TTFB_COUNT:-300}
-for tool in wrk python3; do command -v $tool >/dev/null || { echo "side_by_side: $tool is missing (scripts/bootstrap.sh installs it)" >&2; exit 1; }; done
+open_rates=${OPEN_RATES-500 2000}
+open_seconds=${OPEN_SECONDS:-5}
+open_connections=${OPEN_CONNECTIONS:-32}
+for tool in wrk python3 c++; do command -v $tool >/dev/null || { echo "side_by_side: $tool is missing (scripts/bootstrap.sh installs it)" >&2; exit 1; }; done
 for f in "$zg" "$bridge" "$lib"; do [ -e "$f" ] || { echo "side_by_side: $f is missing: build zg, zg-bridge and zg0 first" >&2; exit 1; }; done
 
 work=$(mktemp -d)
 results=${RESULTS:-$work/results}
 mkdir -p "$results"
+c++ -O2 -std=c++20 -pthread -I "$root/plugin/core" "$here/open_loop.cpp" "$root/plugin/core/gateway/http_response_parser.cpp" \
+  -o "$work/open_loop"
 export ZG_DEVNET_FILE=$work/devnet.json
 # The devnet's well-known first anvil account (test use only).
 export ZG_PRIVATE_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
@@ -145,6 +154,40 @@ for mode in plain stream; do
     done
   done
 done
+# Open loop: a fixed offered load below saturation, the same three sides.
+if [ -n "$open_rates" ]; then
+  echo
+  echo "| open loop, $open_connections connections, ${open_seconds} s | rate | side | achieved req/s | p50 ms | p99 ms | p99.9 ms | added p50 ms | added p99 ms | errors | sent late |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  for mode in plain stream; do
+    suffix=""
+    [ $mode = stream ] && suffix="-stream"
+    for rate in $open_rates; do
+      declare -A open
+      for side in direct 0g fwd; do
+        wait_simulator
+        case $side in
+          direct) open[$side]=$("$work/open_loop" "$provider_port" /v1/proxy/chat/completions "$work/direct$suffix.json" "$rate" "$open_seconds" "$open_connections" "$auth") ;;
+          0g) start_bridge; open[$side]=$("$work/open_loop" "$bridge_port" /v1/chat/completions "$work/bridge$suffix.json" "$rate" "$open_seconds" "$open_connections") ;;
+          fwd) start_bridge; open[$side]=$("$work/open_loop" "$bridge_port" /v1/chat/completions "$work/direct$suffix.json" "$rate" "$open_seconds" "$open_connections" "$auth") ;;
+        esac
+        [ -n "$bridge_pid" ] && stop_bridge
+        echo "${open[$side]}" >"$results/open-$side$suffix-r$rate.txt"
+      done
+      d=${open[direct]}
+      for side in direct 0g fwd; do
+        r=${open[$side]}
+        awk -v mode=$mode -v rate="$rate" -v side=$side -v got="$(field achieved "$r")" -v p50="$(field p50_us "$r")" \
+          -v p99="$(field p99_us "$r")" -v p999="$(field p999_us "$r")" -v d50="$(field p50_us "$d")" -v d99="$(field p99_us "$d")" \
+          -v e="$(field errors "$r")" -v late="$(field late "$r")" \
+          'BEGIN { if (side == "direct") printf "| %s | %s | %s | %d | %.3f | %.3f | %.3f | | | %s | %s |\n", mode, rate, side, got, p50/1000, p99/1000, p999/1000, e, late;
+                   else printf "| %s | %s | %s | %d | %.3f | %.3f | %.3f | %+.3f | %+.3f | %s | %s |\n", mode, rate, side, got, p50/1000, p99/1000, p999/1000, (p50-d50)/1000, (p99-d99)/1000, e, late }'
+      done
+      unset open
+    done
+  done
+fi
+
 wait_simulator
 dt=$(python3 "$here/ttfb.py" "$provider_port" "$work/direct-stream.json" "$ttfb_count" "$auth" /v1/proxy/chat/completions)
 start_bridge
