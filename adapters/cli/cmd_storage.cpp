@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/hex.hpp"
 #include "devnet/devnet_file.hpp"
+#include "finetune/model_delivery.hpp"
 #include "ledger_view.hpp"
 #include "storage/merkle.hpp"
 #include "storage/storage_client.hpp"
@@ -122,6 +123,25 @@ int storage_upload(Context& ctx, const Args& args) {
   return 0;
 }
 
+// --decrypt-secret: a re-download of a settled model, decrypted while it downloads (the key is
+// already released). The first download of a deliverable stays `zg ft acknowledge-model` then
+// `zg ft decrypt`: the root is verified before acknowledging, decryption waits for settlement.
+int storage_download_decrypted(Context& ctx, const Args& args, const std::string& root, const std::filesystem::path& out,
+                               storage::StorageClient& client) {
+  const auto signer = eth::Address::from_hex(args.required("tee-signer"));
+  const auto model_key = finetune::decrypt_model_key(ctx.wallet_key(), from_hex(args.required("decrypt-secret")));
+  std::uint64_t plaintext_size = 0;
+  {
+    ProgressLine line("download+decrypt");
+    plaintext_size = client.download_decrypted(root, model_key, signer, out, progress_for(ctx, line));
+  }
+  ctx.emit({{"root", root}, {"out", out.string()}, {"size", plaintext_size}, {"verified", true}, {"decrypted", true}},
+           "downloaded and decrypted " + std::to_string(plaintext_size) + " bytes to " + out.string() +
+               " (every segment's proof checked against " + root + ", every chunk tag and the TEE signature of " +
+               signer.checksummed() + " verified)");
+  return 0;
+}
+
 int storage_download(Context& ctx, const Args& args) {
   if (args.positionals().size() != 1) throw UsageError("usage: zg storage download ROOT --out FILE");
   const std::string root = args.positionals()[0];
@@ -129,6 +149,8 @@ int storage_download(Context& ctx, const Args& args) {
   const auto endpoint = storage_endpoint(ctx, args);
   eth::RpcClient chain(ctx.network().rpc_url.empty() ? std::string("http://127.0.0.1:8545") : ctx.network().rpc_url);
   storage::StorageClient client(endpoint.indexer_url, chain, endpoint.flow);
+  if (args.value("decrypt-secret")) return storage_download_decrypted(ctx, args, root, out, client);
+  if (args.value("tee-signer")) throw UsageError("--tee-signer goes with --decrypt-secret");
   {
     ProgressLine line("download");
     client.download_file(root, out, progress_for(ctx, line));
@@ -160,9 +182,18 @@ void add_storage_commands(std::vector<Command>& commands) {
   commands.push_back({"storage download", "download a file from 0G Storage, verifying every segment",
                       "Downloads every segment with its proof, checks each against ROOT, and writes FILE\n"
                       "(through FILE.partial + rename) only when everything matched; a corrupted segment is\n"
-                      "refused with the segment named and nothing is written.\n\n"
+                      "refused with the segment named and nothing is written.\n"
+                      "With --decrypt-secret (a settled model's Deliverable.encryptedSecret, opened with your key)\n"
+                      "and --tee-signer, an encrypted fine-tuned model is decrypted while it downloads: FILE is\n"
+                      "the plaintext (the ZIP), renamed into place only after every segment proof, chunk tag and\n"
+                      "the TEE tag signature checked. For re-downloads: a new deliverable goes through\n"
+                      "`zg ft acknowledge-model` (root checked before acknowledging) and `zg ft decrypt`.\n\n"
                       "example: zg storage download 0x1234...cdef --out dataset.jsonl",
-                      {indexer, {"out", "FILE", "where to write the verified file (required)"}}, storage_download});
+                      {indexer,
+                       {"out", "FILE", "where to write the verified file (required)"},
+                       {"decrypt-secret", "HEX", "decrypt an encrypted model with this encryptedSecret (your key opens it)"},
+                       {"tee-signer", "ADDR", "the TEE signer the model's tags must be signed by (with --decrypt-secret)"}},
+                      storage_download});
 }
 
 }  // namespace zg::cli

@@ -167,10 +167,11 @@ json StorageNode::download(std::string_view method, const json& params) const {
   throw RpcFailure(kMethodNotFound, "Method not found: " + std::string(method));
 }
 
-std::optional<std::string> StorageNode::handle_as_text(std::string_view method, const json& params) {
-  if (method != "zgs_downloadSegmentWithProof" && method != "zgs_downloadSegmentWithProofByTxSeq") return std::nullopt;
+bool StorageNode::append_as_text(std::string_view method, const json& params, std::string& out) {
+  if (method != "zgs_downloadSegmentWithProof" && method != "zgs_downloadSegmentWithProofByTxSeq") return false;
   std::shared_lock lock(mutex_);
-  return storage::segment_to_json_text(segment_with_proof(downloadable(method, params), uint_param(params, 1, method)));
+  append_segment_with_proof(downloadable(method, params), uint_param(params, 1, method), out);
+  return true;
 }
 
 json StorageNode::status() {
@@ -293,8 +294,29 @@ storage::SegmentWithProof StorageNode::segment_with_proof(const StoredFile& file
   segment.index = index;
   segment.proof = file.tree->segment_proof(index);
   segment.file_size = file.layout.file_size;
-  if (options_.corrupt_downloads || corrupted_.contains({file.root, index})) segment.data[segment.data.size() / 2] ^= 0x01;
+  if (serves_corrupted(file, index)) segment.data[segment.data.size() / 2] ^= 0x01;
   return segment;
+}
+
+bool StorageNode::serves_corrupted(const StoredFile& file, std::uint64_t index) const {
+  return options_.corrupt_downloads || corrupted_.contains({file.root, index});
+}
+
+void StorageNode::append_segment_with_proof(const StoredFile& file, std::uint64_t index, std::string& out) const {
+  if (index >= file.received.size()) {
+    throw RpcFailure(kInvalidParams, "Invalid params: segment index " + std::to_string(index) + " out of bound");
+  }
+  const auto size = static_cast<std::size_t>(storage::wire_segment_size(file.layout, index));
+  const auto offset = static_cast<std::size_t>(index * kSegmentSize);
+  // A whole, uncorrupted segment is encoded from the stored bytes in place; the last one (its last
+  // chunk zero-padded on the wire) and corrupted ones go through a copy.
+  if (offset + size <= file.data.size() && !serves_corrupted(file, index)) {
+    storage::append_segment_json(out, file.root, ByteSpan(file.data).subspan(offset, size), index,
+                                 file.tree->segment_proof(index), file.layout.file_size);
+    return;
+  }
+  const auto segment = segment_with_proof(file, index);
+  storage::append_segment_json(out, segment.root, segment.data, segment.index, segment.proof, segment.file_size);
 }
 
 json StorageNode::download_range(const StoredFile& file, std::uint64_t start_chunk, std::uint64_t end_chunk) const {

@@ -50,9 +50,10 @@ class StorageNode {
   void set_self_url(std::string url);
   // One JSON-RPC call: the result, or RpcFailure.
   nlohmann::json handle(std::string_view method, const nlohmann::json& params);
-  // zgs_downloadSegmentWithProof[ByTxSeq] answered as serialized JSON (the base64 data spliced in,
-  // not escaped); none for every other method.
-  std::optional<std::string> handle_as_text(std::string_view method, const nlohmann::json& params);
+  // zgs_downloadSegmentWithProof[ByTxSeq]: appends the result as serialized JSON to `out`, encoded
+  // straight from the stored bytes (no segment copy, no escape scan of the base64), and returns true;
+  // false (nothing appended) for every other method. RpcFailure as handle().
+  bool append_as_text(std::string_view method, const nlohmann::json& params, std::string& out);
 
  private:
   struct StoredFile {
@@ -79,6 +80,8 @@ class StorageNode {
   nlohmann::json upload(const nlohmann::json& segments, std::optional<std::uint64_t> tx_seq);
   void store_segment(StoredFile& file, const storage::SegmentWithProof& segment);
   storage::SegmentWithProof segment_with_proof(const StoredFile& file, std::uint64_t index) const;
+  void append_segment_with_proof(const StoredFile& file, std::uint64_t index, std::string& out) const;
+  bool serves_corrupted(const StoredFile& file, std::uint64_t index) const;
   const StoredFile& downloadable(std::string_view method, const nlohmann::json& params) const;
   nlohmann::json download_range(const StoredFile& file, std::uint64_t start_chunk, std::uint64_t end_chunk) const;
   nlohmann::json sharded_nodes() const;

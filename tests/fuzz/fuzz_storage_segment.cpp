@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/base64.hpp"
+#include "storage/segment_base64.hpp"
 #include "storage/segment_wire.hpp"
 
 namespace {
@@ -39,10 +41,33 @@ void check_segment(const json& value) {
   }
 }
 
+// The table-driven segment codec must accept exactly what zg::base64 accepts, decode to the same
+// bytes, refuse with the same message, and encode to the same text.
+void check_segment_base64(std::string_view text) {
+  std::string reference_error;
+  zg::Bytes reference;
+  try {
+    reference = zg::base64_decode(text);
+  } catch (const zg::ParseError& e) {
+    reference_error = e.what();
+  }
+  try {
+    zg::Bytes fast(zg::storage::base64_decoded_size(text));
+    zg::storage::base64_decode_into(text, fast);
+    if (!reference_error.empty() || fast != reference) std::abort();
+  } catch (const zg::ParseError& e) {
+    if (reference_error != e.what()) std::abort();
+  }
+  std::string encoded;
+  zg::storage::base64_append(encoded, zg::as_bytes(text));
+  if (encoded != zg::base64_encode(zg::as_bytes(text))) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  check_segment_base64(text);
   // The download fast path reads the raw reply text (it cuts the data string out before parsing).
   expect_only_zg_errors([&] {
     const auto segment = zg::storage::segment_from_reply_text(text);

@@ -15,7 +15,9 @@
 #include "common/error.hpp"
 #include "common/hex.hpp"
 #include "contracts/flow_contract.hpp"
+#include "crypto/ecies.hpp"
 #include "devnet/devnet.hpp"
+#include "finetune/model_cipher.hpp"
 #include "storage/segment_wire.hpp"
 #include "storage/storage_client.hpp"
 #include "vectors.hpp"
@@ -300,6 +302,64 @@ TEST_F(StorageDevnet, CliUploadsAndDownloadsWithProgressOnStderr) {
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("segment 1 of " + root), std::string::npos) << refused.err;
   EXPECT_FALSE(std::filesystem::exists(refused_out));
+  storage_rpc("admin_clearCorruption", json::array());
+}
+
+// A settled model fetched again: `download_decrypted` / `zg storage download --decrypt-secret`
+// decrypt verified segments as they arrive and write only the plaintext, renamed into place after
+// every proof, tag and the TEE signature checked; a corrupted segment or a wrong signer leaves nothing.
+TEST_F(StorageDevnet, EncryptedModelIsDecryptedWhileItDownloads) {
+  const Bytes plaintext = pattern_bytes(3 * storage::kSegmentSize + 1234, 5);
+  const auto model_key = finetune::ModelKey(fixed_from_hex<32>("0x" + std::string(62, '1') + "2f"));
+  const auto tee = key("tee-signer");
+  const auto tee_address = eth::Address::from_public_key(tee.public_key());
+  const auto encrypted = finetune::encrypt_model(plaintext, model_key, tee, fixed_from_hex<12>("0x00000000000000000000ffff"));
+  const auto root = client().upload_bytes(encrypted, *user_).root;
+
+  const auto out = dir_ / "model.zip";
+  std::uint64_t last_done = 0;
+  const auto size = client().download_decrypted(root, model_key, tee_address, out,
+                                                [&](std::uint64_t done, std::uint64_t) { last_done = done; });
+  EXPECT_EQ(size, plaintext.size());
+  EXPECT_EQ(read_bytes(out), plaintext);
+  EXPECT_EQ(last_done, encrypted.size());
+  EXPECT_FALSE(std::filesystem::exists(out.string() + ".partial"));
+
+  // The CLI, with the secret as the chain would hold it (ECIES to the user's key).
+  const auto key_file = dir_ / "decrypt-user.key";
+  std::ofstream(key_file) << state().account("user").private_key << "\n";
+  std::filesystem::permissions(key_file, std::filesystem::perms(0600));
+  const auto secret = crypto::ecies::encrypt(key("user").public_key(), model_key.view());
+  const std::vector<std::string> env = {"ZG_DEVNET_FILE=" + devnet_->state_file().string()};
+  const auto cli_out = dir_ / "cli-model.zip";
+  const auto cli = test::run_zg({"storage", "download", root, "--out", cli_out.string(), "--decrypt-secret", to_hex(secret),
+                                 "--tee-signer", tee_address.checksummed(), "--key-file", key_file.string()},
+                                env);
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.out.find("downloaded and decrypted " + std::to_string(plaintext.size()) + " bytes"), std::string::npos) << cli.out;
+  EXPECT_EQ(read_bytes(cli_out), plaintext);
+
+  // Tags signed by someone else: refused after the last tag, nothing at the output.
+  const auto refused = dir_ / "refused-model.zip";
+  try {
+    (void)client().download_decrypted(root, model_key, user_->address(), refused);
+    ADD_FAILURE() << "a model signed by another TEE was accepted";
+  } catch (const crypto::AuthenticationError& e) {
+    EXPECT_NE(std::string(e.what()).find("not by the provider's TEE signer"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(refused));
+  EXPECT_FALSE(std::filesystem::exists(refused.string() + ".partial"));
+
+  // A corrupted segment: refused by its proof before any of its bytes is decrypted.
+  ASSERT_EQ(storage_rpc("admin_corruptSegment", json::array({root, 2})), true);
+  try {
+    (void)client().download_decrypted(root, model_key, tee_address, refused);
+    ADD_FAILURE() << "a corrupted segment was accepted";
+  } catch (const storage::IntegrityError& e) {
+    EXPECT_NE(std::string(e.what()).find("segment 2 of " + root), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(refused));
+  EXPECT_FALSE(std::filesystem::exists(refused.string() + ".partial"));
   storage_rpc("admin_clearCorruption", json::array());
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/base64.hpp"
+#include "storage/segment_base64.hpp"
 #include "common/error.hpp"
 #include "common/hex.hpp"
 #include "eth/rpc_types.hpp"
@@ -59,8 +60,10 @@ MerkleProof proof_from_json(const json& value) {
 }
 
 json to_json(const SegmentWithProof& segment) {
+  std::string data;
+  base64_append(data, segment.data);
   return {{"root", to_hex(segment.root)},
-          {"data", base64_encode(segment.data)},
+          {"data", std::move(data)},
           {"index", segment.index},
           {"proof", to_json(segment.proof)},
           {"fileSize", segment.file_size}};
@@ -74,24 +77,34 @@ SegmentWithProof segment_from_json(const json& value) {
   if (!data.is_string()) throw ParseError("segment: 'data' is not a base64 string");
   const auto& text = data.get_ref<const std::string&>();
   if (text.size() > kMaxSegmentBase64) throw ParseError("segment: 'data' is larger than one 256 KiB segment");
-  segment.data = base64_decode(text);
+  segment.data.resize(base64_decoded_size(text));
+  base64_decode_into(text, segment.data);
   segment.index = unsigned_member(value, "index", kWhere);
   segment.proof = proof_from_json(member(value, "proof", kWhere));
   segment.file_size = unsigned_member(value, "fileSize", kWhere);
   return segment;
 }
 
+void append_segment_json(std::string& out, const Hash256& root, ByteSpan data, std::uint64_t index,
+                         const MerkleProof& proof, std::uint64_t file_size) {
+  // Key order as to_json(SegmentWithProof) dumps it (nlohmann sorts object keys).
+  out += R"({"data":")";
+  base64_append(out, data);
+  out += R"(","fileSize":)";
+  out += std::to_string(file_size);
+  out += R"(,"index":)";
+  out += std::to_string(index);
+  out += R"(,"proof":)";
+  out += to_json(proof).dump();
+  out += R"(,"root":")";
+  out += to_hex(root);
+  out += R"("})";
+}
+
 std::string segment_to_json_text(const SegmentWithProof& segment) {
-  SegmentWithProof without_data;
-  without_data.root = segment.root;
-  without_data.index = segment.index;
-  without_data.proof = segment.proof;
-  without_data.file_size = segment.file_size;
-  std::string text = to_json(without_data).dump();
-  constexpr std::string_view kEmptyData = "\"data\":\"\"";
-  const auto at = text.find(kEmptyData);
-  if (at == std::string::npos) throw Error("segment_to_json_text: no data field");  // cannot happen: to_json writes it
-  text.insert(at + kEmptyData.size() - 1, base64_encode(segment.data));
+  std::string text;
+  text.reserve(kMaxSegmentBase64 + 4096);
+  append_segment_json(text, segment.root, segment.data, segment.index, segment.proof, segment.file_size);
   return text;
 }
 
@@ -124,16 +137,22 @@ SegmentWithProof segment_from_plain_reply(std::string_view body) {
 
 }  // namespace
 
-SegmentWithProof segment_from_reply_text(std::string_view body) {
+void segment_from_reply_text(std::string_view body, SegmentWithProof& segment) {
   constexpr std::string_view kDataKey = "\"data\":\"";
   const auto key = body.find(kDataKey);
-  if (key == std::string_view::npos) return segment_from_plain_reply(body);
+  if (key == std::string_view::npos) {
+    segment = segment_from_plain_reply(body);
+    return;
+  }
   const auto start = key + kDataKey.size();
   const auto end = body.find('"', start);
   if (end == std::string_view::npos) throw ParseError("segment reply: unterminated data string");
   const auto encoded = body.substr(start, end - start);
   // Escapes or oversize data: not what a node sends for a segment; the plain path judges it.
-  if (encoded.size() > kMaxSegmentBase64 || encoded.find('\\') != std::string_view::npos) return segment_from_plain_reply(body);
+  if (encoded.size() > kMaxSegmentBase64 || encoded.find('\\') != std::string_view::npos) {
+    segment = segment_from_plain_reply(body);
+    return;
+  }
   std::string rest;
   rest.reserve(body.size() - encoded.size());
   rest.append(body.substr(0, start));
@@ -142,9 +161,22 @@ SegmentWithProof segment_from_reply_text(std::string_view body) {
   if (reply.is_discarded()) throw ParseError("segment reply is not valid JSON");
   const auto& result = reply_result(reply);
   // The cut must have emptied result.data itself, not some other "data" string.
-  if (!result.is_object() || !result.contains("data") || result.at("data") != "") return segment_from_plain_reply(body);
-  SegmentWithProof segment = segment_from_json(result);
-  segment.data = base64_decode(encoded);
+  if (!result.is_object() || !result.contains("data") || result.at("data") != "") {
+    segment = segment_from_plain_reply(body);
+    return;
+  }
+  // The fields first (segment_from_json of the emptied result), then the data decoded into the
+  // caller's buffer: a worker's buffer keeps its capacity from segment to segment.
+  Bytes buffer = std::move(segment.data);
+  segment = segment_from_json(result);
+  buffer.resize(base64_decoded_size(encoded));
+  base64_decode_into(encoded, buffer);
+  segment.data = std::move(buffer);
+}
+
+SegmentWithProof segment_from_reply_text(std::string_view body) {
+  SegmentWithProof segment;
+  segment_from_reply_text(body, segment);
   return segment;
 }
 

@@ -30,12 +30,17 @@ SegmentWithProof segment_from_json(const nlohmann::json& value);
 // The same, serialized, with `data` spliced in unescaped (base64 never needs JSON escapes): a
 // node answers a 256 KiB segment without scanning 350 KB of text for escapes.
 std::string segment_to_json_text(const SegmentWithProof& segment);
+// The same object appended to `out`, from its parts (a node serves straight from its stored bytes).
+void append_segment_json(std::string& out, const Hash256& root, ByteSpan data, std::uint64_t index,
+                         const MerkleProof& proof, std::uint64_t file_size);
 
 // A whole JSON-RPC reply to zgs_downloadSegmentWithProof. The base64 `data` string is cut out of
 // the text and decoded directly, so the JSON parser only reads the small rest (parsing that one
 // string was a third of a download's CPU time); anything unusual takes the plain JSON path.
 // ParseError for malformed replies, eth::RpcError for an error reply.
 SegmentWithProof segment_from_reply_text(std::string_view body);
+// The same into `segment`, reusing the capacity of segment.data (one buffer per download worker).
+void segment_from_reply_text(std::string_view body, SegmentWithProof& segment);
 MerkleProof proof_from_json(const nlohmann::json& value);
 
 // The parts of FileInfo{tx{…}, finalized, isCached, uploadedSegNum, pruned} the transfer uses.

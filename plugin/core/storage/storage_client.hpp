@@ -22,6 +22,7 @@
 #include "eth/address.hpp"
 #include "eth/rpc_client.hpp"
 #include "eth/tx_sender.hpp"
+#include "finetune/model_cipher.hpp"
 #include "storage/merkle.hpp"
 
 namespace zg::storage {
@@ -47,7 +48,7 @@ struct UploadResult {
 struct StorageClientOptions {
   unsigned hash_threads = 2;             // merkle tree workers
   std::size_t segments_per_request = 4;  // zgs_uploadSegments batch size
-  unsigned download_workers = 3;         // segment requests in flight while downloading
+  unsigned download_workers = 4;         // segment requests in flight while downloading
   std::chrono::milliseconds tx_seen_timeout{60000};  // wait for the node to see the submission
 };
 
@@ -76,6 +77,15 @@ class StorageClient {
   // temporary file + rename only when everything matched; throws IntegrityError naming the segment
   // otherwise (nothing at `out` then). UsageError for a malformed root; IoError when no node has it.
   void download_file(std::string_view root, const std::filesystem::path& out, const Progress& progress = {});
+  // A re-download of an encrypted model whose key the user already holds (a settled deliverable):
+  // the same segment and root checks, and each verified segment is decrypted as it arrives
+  // (ModelStreamDecryptor: every chunk tag, then the TEE tag signature), so no encrypted copy is
+  // written. The plaintext goes to `out` + ".partial" and is renamed to `out` only when every check
+  // passed; IntegrityError / crypto::AuthenticationError / ParseError otherwise (nothing at `out`).
+  // Not the fine-tuning flow's first download: that verifies the root before acknowledging and
+  // decrypts only after settlement. Returns the plaintext size.
+  std::uint64_t download_decrypted(std::string_view root, const finetune::ModelKey& key, const eth::Address& tee_signer,
+                                   const std::filesystem::path& out, const Progress& progress = {});
   // Same checks, into memory (for small files such as a dataset in a test).
   Bytes download_bytes(std::string_view root, const Progress& progress = {});
 
