@@ -10,7 +10,9 @@
 #include "common/error.hpp"
 #include "common/hex.hpp"
 #include "crypto/aes_gcm.hpp"
+#include "crypto/keccak.hpp"
 #include "finetune/model_cipher.hpp"
+#include "storage/keccak_x8.hpp"
 #include "storage/model_stream_decryptor.hpp"
 #include "storage/segment_base64.hpp"
 
@@ -71,6 +73,25 @@ TEST(SegmentBase64, RefusesWhatTheReferenceRefusesWithTheSameMessage) {
   }
   Bytes small(2);
   EXPECT_THROW(storage::base64_decode_into("Zm9v", small), UsageError);
+}
+
+TEST(KeccakX8, EachLaneEqualsKeccak256AtEveryLengthAroundTheRate) {
+  if (!storage::keccak_x8_available()) GTEST_SKIP() << "no AVX-512F on this CPU: the merkle code uses crypto::keccak256";
+  for (std::size_t length = 0; length <= 2 * 136 + 3; ++length) {
+    std::array<Bytes, 8> inputs;
+    std::array<const std::uint8_t*, 8> pointers{};
+    std::array<Hash256, 8> results{};
+    std::array<Hash256*, 8> outputs{};
+    for (std::size_t i = 0; i < 8; ++i) {
+      inputs[i] = random_bytes(length + 1, static_cast<std::uint32_t>(length * 8 + i));  // +1: never a null pointer
+      pointers[i] = inputs[i].data();
+      outputs[i] = &results[i];
+    }
+    storage::keccak256_x8(pointers, length, outputs);
+    for (std::size_t i = 0; i < 8; ++i) {
+      ASSERT_EQ(to_hex(results[i]), to_hex(crypto::keccak256(ByteSpan(inputs[i]).first(length)))) << length << " lane " << i;
+    }
+  }
 }
 
 class ModelStream : public ::testing::Test {
