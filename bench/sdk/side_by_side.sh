@@ -79,7 +79,7 @@ for model_mib in $model_mibs; do
     if [[ $cache == cold ]]; then evict "$work/model.enc"; else warm "$work/model.enc"; fi
     start=$(now)
     ZG_PRIVATE_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80 /usr/bin/time -v -o "$work/ours.time" \
-      "$zg" ft decrypt --encrypted-secret "$secret" --in "$work/model.enc" --tee-signer "$signer" --out-raw "$work/ours.dec" > /dev/null
+      "$zg" ft decrypt --encrypted-secret "$secret" --in "$work/model.enc" --tee-signer "$signer" --out-raw "$work/ours.dec" > /dev/null 2> "$work/ours.err" || { cat "$work/ours.err"; exit 1; }
     ours_s=$(since "$start")
     # The SDK: aesGCMDecryptToFile timed inside node (node's start-up not counted), then its output's fsync.
     if [[ $cache == cold ]]; then evict "$work/model.enc"; else warm "$work/model.enc"; fi
