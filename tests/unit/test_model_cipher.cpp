@@ -7,6 +7,7 @@
 #include <iterator>
 #include <string>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "common/error.hpp"
@@ -30,6 +31,16 @@ Bytes read_file(const fs::path& path) {
 void write_file(const fs::path& path, ByteSpan bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Flushes a file and drops it from the page cache, so that the next read comes from the disk (the
+// decryptor's O_DIRECT read path for a cold input).
+void evict_from_page_cache(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
 }
 
 class ModelCipher : public ::testing::Test {
@@ -306,6 +317,7 @@ TEST_F(DamagedModel, SeveralFailingChunksReportTheLowestWhateverTheThreads) {
   for (const unsigned threads : {1u, 2u, 4u}) {
     for (int round = 0; round < 20; ++round) {
       SCOPED_TRACE("threads " + std::to_string(threads) + ", round " + std::to_string(round));
+      if (round % 2 == 1) evict_from_page_cache(dir_ / "model.enc");
       try {
         decrypt_model_file(dir_ / "model.enc", key(), out_, tee_address(), kChunk, Durability::synced, DecryptTuning{threads, 2});
         ADD_FAILURE() << "a damaged file decrypted";
@@ -319,7 +331,7 @@ TEST_F(DamagedModel, SeveralFailingChunksReportTheLowestWhateverTheThreads) {
 
 // Page-sized chunks put every full piece on the O_DIRECT path of a synced output and the odd tail
 // on the buffered one; scratch outputs are all buffered. All must give the same bytes, with any
-// number of decryption workers and background writers.
+// number of decryption workers and background writers, from a cached or a cold input.
 TEST_F(ModelCipher, DirectAndBufferedWritesGiveTheSamePlaintextWithAnyWorkerCount) {
   constexpr std::size_t kChunk = 8192;
   Bytes plaintext(5 * kChunk + 1234);
@@ -331,6 +343,7 @@ TEST_F(ModelCipher, DirectAndBufferedWritesGiveTheSamePlaintextWithAnyWorkerCoun
         SCOPED_TRACE("threads " + std::to_string(threads) + ", writers " + std::to_string(writers) +
                      (durability == Durability::synced ? ", synced" : ", scratch"));
         const auto out = dir_ / "model.zip";
+        if (writers % 2 == 1) evict_from_page_cache(dir_ / "model.enc");  // cold input, read around the cache
         decrypt_model_file(dir_ / "model.enc", key(), out, tee_address(), kChunk, durability, DecryptTuning{threads, writers});
         EXPECT_EQ(read_file(out), plaintext);
         EXPECT_FALSE(fs::exists(out.string() + ".partial"));

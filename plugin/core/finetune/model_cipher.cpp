@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +79,9 @@ class ByteSource {
   // A hint that [offset, offset + size) is read soon: a file starts reading it from disk in the
   // background, so a cold input is read while the previous piece is decrypted.
   virtual void prefetch(std::uint64_t /*offset*/, std::uint64_t /*size*/) const {}
+  // read_exact for the bulk of the ciphertext, with an aligned scratch buffer of at least
+  // kIoBlockSize + 2 * kDirectAlignment bytes that a file may use to read around the page cache.
+  virtual void read_piece(std::uint64_t offset, MutableByteSpan out, MutableByteSpan /*bounce*/) const { read_exact(offset, out); }
 };
 
 class ByteSink {
@@ -155,6 +159,16 @@ class FileDescriptor {
   int fd_ = -1;
 };
 
+bool is_aligned(std::uint64_t value) noexcept { return value % kDirectAlignment == 0; }
+
+std::uint64_t round_up_to_alignment(std::uint64_t value) noexcept {
+  return (value + kDirectAlignment - 1) / kDirectAlignment * kDirectAlignment;
+}
+
+// Reads a piece that the page cache holds from there, and one it does not (a cold input) with
+// O_DIRECT into a bounce buffer: filling fresh page-cache pages is what makes a buffered cold read
+// slow on these VMs (about 230 MB/s against 890 MB/s with O_DIRECT, measured with dd). Where
+// O_DIRECT is not available the kernel is asked to read ahead instead.
 class FileSource final : public ByteSource {
  public:
   explicit FileSource(const fs::path& path) : path_(path), fd_(path, O_RDONLY, "for reading") {
@@ -162,12 +176,14 @@ class FileSource final : public ByteSource {
     if (::fstat(fd_.get(), &info) != 0) throw IoError("cannot stat " + path.string() + ": " + errno_text());
     if (!S_ISREG(info.st_mode)) throw IoError(path.string() + " is not a regular file");
     size_ = static_cast<std::uint64_t>(info.st_size);
-    // The file is read front to back (one stream per worker): let the kernel read ahead further.
-    (void)::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    open_direct(path, info);
+    // Without O_DIRECT the file is read front to back (one stream per worker): let the kernel read
+    // ahead further. With it, read-ahead around the tags and headers would only fill the cache.
+    (void)::posix_fadvise(fd_.get(), 0, 0, direct_fd_.valid() ? POSIX_FADV_RANDOM : POSIX_FADV_SEQUENTIAL);
   }
   std::uint64_t size() const override { return size_; }
   void prefetch(std::uint64_t offset, std::uint64_t size) const override {
-    if (offset >= size_) return;
+    if (offset >= size_ || direct_fd_.valid()) return;  // with O_DIRECT, read-ahead would only fill the cache
     const auto length = static_cast<off_t>(std::min(size, size_ - offset));
     (void)::posix_fadvise(fd_.get(), static_cast<off_t>(offset), length, POSIX_FADV_WILLNEED);
   }
@@ -181,14 +197,62 @@ class FileSource final : public ByteSource {
       done += static_cast<std::size_t>(got);
     }
   }
+  void read_piece(std::uint64_t offset, MutableByteSpan out, MutableByteSpan bounce) const override {
+    std::size_t done = 0;
+    if (direct_fd_.valid() && !fully_cached(offset, out.size())) done = read_direct(offset, out, bounce);
+    if (done < out.size()) read_exact(offset + done, out.subspan(done));  // the rest, and every error message
+  }
 
  private:
+  // Only when the second descriptor is the same file (it could have been replaced between the opens).
+  void open_direct(const fs::path& path, const struct stat& info) {
+    auto direct = FileDescriptor::try_open(path, O_RDONLY | O_DIRECT);
+    struct stat direct_info {};
+    if (direct.valid() && ::fstat(direct.get(), &direct_info) == 0 && direct_info.st_dev == info.st_dev &&
+        direct_info.st_ino == info.st_ino) {
+      direct_fd_ = std::move(direct);
+    }
+  }
+
+  // Whether every page of the range is in the page cache (mincore on a mapping that is never
+  // touched, so no page is read in and a file truncated meanwhile cannot fault). When in doubt: yes.
+  bool fully_cached(std::uint64_t offset, std::size_t size) const noexcept {
+    static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const auto start = offset / page * page;
+    const auto length = static_cast<std::size_t>(offset + size - start);
+    void* map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_.get(), static_cast<off_t>(start));
+    if (map == MAP_FAILED) return true;
+    std::vector<unsigned char> resident((length + page - 1) / page);
+    const bool known = ::mincore(map, length, resident.data()) == 0;
+    ::munmap(map, length);
+    return !known || std::all_of(resident.begin(), resident.end(), [](unsigned char flags) { return (flags & 1) != 0; });
+  }
+
+  // O_DIRECT reads of the aligned blocks around [offset, offset + out.size()), copied out of `bounce`.
+  std::size_t read_direct(std::uint64_t offset, MutableByteSpan out, MutableByteSpan bounce) const noexcept {
+    const auto window = bounce.size() / kDirectAlignment * kDirectAlignment;
+    if (window == 0 || !is_aligned(reinterpret_cast<std::uintptr_t>(bounce.data()))) return 0;
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const auto from = offset + done;
+      const auto start = from / kDirectAlignment * kDirectAlignment;
+      const auto skip = static_cast<std::size_t>(from - start);
+      const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(window, round_up_to_alignment(skip + out.size() - done)));
+      const auto got = ::pread(direct_fd_.get(), bounce.data(), length, static_cast<off_t>(start));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= static_cast<ssize_t>(skip)) break;  // refused, failed or at the end: read_exact takes over
+      const auto useful = std::min(static_cast<std::size_t>(got) - skip, out.size() - done);
+      std::copy_n(bounce.data() + skip, useful, out.data() + done);
+      done += useful;
+    }
+    return done;
+  }
+
   fs::path path_;
   FileDescriptor fd_;
+  FileDescriptor direct_fd_;
   std::uint64_t size_ = 0;
 };
-
-bool is_aligned(std::uint64_t value) noexcept { return value % kDirectAlignment == 0; }
 
 // The output file under construction: "<final>.partial" until commit() renames it into place.
 // Destroyed without commit (an exception on the way), it removes itself.
@@ -505,7 +569,7 @@ struct DecryptJob {
 // One chunk: read a piece, decrypt it in place, hand it to the writer; then check the tag.
 // Plaintext reaches the sink before the tag is checked; the sink is the ".partial" file (or the
 // in-memory result) that is thrown away when any chunk fails.
-void decrypt_chunk(DecryptJob& job, AesGcm& cipher, std::uint64_t index) {
+void decrypt_chunk(DecryptJob& job, AesGcm& cipher, const AlignedBuffer& bounce, std::uint64_t index) {
   GcmTag tag{};
   job.source.read_exact(job.layout.tag_offset(index), tag);
   // Re-read, not reused: the tag that authenticates the chunk must be the one that was signed.
@@ -524,7 +588,7 @@ void decrypt_chunk(DecryptJob& job, AesGcm& cipher, std::uint64_t index) {
     if (ahead < size) job.source.prefetch(in_offset + ahead, std::min<std::uint64_t>(kIoBlockSize, size - ahead));
     auto piece = job.writer.acquire();
     const auto bytes = piece->buffer.first(static_cast<std::size_t>(std::min<std::uint64_t>(piece->buffer.size(), size - done)));
-    job.source.read_exact(in_offset + done, bytes);
+    job.source.read_piece(in_offset + done, bytes, bounce.first(bounce.size()));
     cipher.update(bytes, bytes);
     piece->chunk = index;
     piece->offset = out_offset + done;
@@ -544,8 +608,10 @@ void decrypt_worker(DecryptJob& job) noexcept {
   std::uint64_t index = job.next_chunk.fetch_add(1);
   try {
     AesGcm cipher(job.key.view());
+    // Only touched (and so only resident) when a file is read around the page cache.
+    const AlignedBuffer bounce(kIoBlockSize + 2 * kDirectAlignment);
     for (; index < job.layout.chunk_count() && !job.failures.stopped_before(index); index = job.next_chunk.fetch_add(1)) {
-      decrypt_chunk(job, cipher, index);
+      decrypt_chunk(job, cipher, bounce, index);
     }
   } catch (...) {
     job.failures.record(index, std::current_exception());
