@@ -85,7 +85,7 @@ void LocalUpstream::release(std::unique_ptr<httplib::Client> client) {
   if (idle_.size() < kMaxIdleClients) idle_.push_back(std::move(client));
 }
 
-std::unique_ptr<UpstreamConnection> LocalUpstream::acquire_plain() {
+std::unique_ptr<gateway::HttpConnection> LocalUpstream::acquire_plain() {
   {
     std::lock_guard lock(mutex_);
     if (!idle_plain_.empty()) {
@@ -94,10 +94,10 @@ std::unique_ptr<UpstreamConnection> LocalUpstream::acquire_plain() {
       return connection;
     }
   }
-  return std::make_unique<UpstreamConnection>(host_, port_, UpstreamTimeouts{});
+  return std::make_unique<gateway::HttpConnection>(host_, port_, gateway::HttpTimeouts{});
 }
 
-void LocalUpstream::release_plain(std::unique_ptr<UpstreamConnection> connection) {
+void LocalUpstream::release_plain(std::unique_ptr<gateway::HttpConnection> connection) {
   std::lock_guard lock(mutex_);
   if (idle_plain_.size() < kMaxIdleClients) idle_plain_.push_back(std::move(connection));
 }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "stream_channel.hpp"
-#include "upstream_connection.hpp"
+#include "gateway/http_connection.hpp"
 
 namespace httplib {
 class Client;
@@ -43,11 +43,11 @@ class LocalUpstream {
 
  private:
   // Connections are kept alive and reused; a connection serves one request at a time. Plain http
-  // (the usual loopback upstream) goes through our own UpstreamConnection; https through httplib.
+  // (the usual loopback upstream) goes through our own gateway::HttpConnection; https through httplib.
   std::unique_ptr<httplib::Client> acquire();
   void release(std::unique_ptr<httplib::Client> client);
-  std::unique_ptr<UpstreamConnection> acquire_plain();
-  void release_plain(std::unique_ptr<UpstreamConnection> connection);
+  std::unique_ptr<gateway::HttpConnection> acquire_plain();
+  void release_plain(std::unique_ptr<gateway::HttpConnection> connection);
   void parse_plain_origin(const std::string& authority);
   std::optional<std::string> forward_plain(const UpstreamRequest& request, StreamChannel& out);
   std::string request_head(std::string_view method, std::string_view path, const UpstreamRequest* request) const;
@@ -61,7 +61,7 @@ class LocalUpstream {
   std::string host_header_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<httplib::Client>> idle_;
-  std::vector<std::unique_ptr<UpstreamConnection>> idle_plain_;
+  std::vector<std::unique_ptr<gateway::HttpConnection>> idle_plain_;
 };
 
 }  // namespace zg::bridge

@@ -3,10 +3,12 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <charconv>
 #include <exception>
 
 #include "broker/sse.hpp"
 #include "common/text.hpp"
+#include "gateway/http_connection.hpp"
 
 namespace zg::broker {
 namespace {
@@ -175,6 +177,25 @@ ProviderClient::ProviderClient(std::string_view service_url, ProviderClientOptio
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     if (abort_requested_.load()) ::shutdown(sock, SHUT_RDWR);  // aborted before the connection existed
   });
+  if (url.scheme_host_port.rfind("http://", 0) == 0) {
+    host_header_ = url.scheme_host_port.substr(7);
+    std::string host = host_header_;
+    unsigned port = 80;
+    const auto colon = host.rfind(':');
+    if (colon != std::string::npos && host.find(']', colon) == std::string::npos) {
+      const auto [end, ec] = std::from_chars(host.data() + colon + 1, host.data() + host.size(), port);
+      if (ec != std::errc() || end != host.data() + host.size() || port == 0 || port > 65535) {
+        throw UsageError("provider URL " + display_url_ + " has a bad port");
+      }
+      host.erase(colon);
+    }
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    gateway::HttpTimeouts timeouts;
+    timeouts.connect = options_.connect_timeout;
+    timeouts.read = options_.read_timeout;
+    timeouts.write = options_.read_timeout;
+    plain_ = std::make_unique<gateway::HttpConnection>(host, static_cast<std::uint16_t>(port), timeouts, &abort_requested_);
+  }
 }
 
 ProviderClient::~ProviderClient() = default;
@@ -291,15 +312,79 @@ void ProviderClient::abort() noexcept {
   // the socket down (recv returns at once) and lets that thread close it. An abort that comes
   // before the connection exists is caught by the socket-options hook above.
   client_->stop();
+  if (plain_) plain_->shutdown();
 }
 
 void ProviderClient::rearm() noexcept { abort_requested_.store(false); }
 
 bool ProviderClient::aborted() const noexcept { return abort_requested_.load(); }
 
+ForwardEnd ProviderClient::forward_plain(std::string_view proxy_path, std::string body, const std::string& authorization,
+                                         const std::function<bool(const ForwardHead&)>& on_head,
+                                         const std::function<bool(std::string_view)>& on_data) {
+  std::string request;
+  request.reserve(160 + base_path_.size() + proxy_path.size() + authorization.size() + body.size());
+  request.append("POST ").append(base_path_).append(proxy_path).append(" HTTP/1.1\r\nHost: ").append(host_header_);
+  request.append("\r\nContent-Type: application/json\r\nContent-Length: ").append(std::to_string(body.size()));
+  // The token is ours (never the client's), but a header must stay one line whatever it holds.
+  if (authorization.find_first_of("\r\n") != std::string::npos) throw UsageError("the session token is not one line");
+  request.append("\r\nAuthorization: ").append(authorization).append("\r\n\r\n").append(body);
+
+  int status = 0;
+  bool stopped = false;
+  bool too_large = false;
+  std::size_t received = 0;
+  std::string error_body;
+  std::exception_ptr failure;  // exceptions end the exchange and are rethrown after it
+  const auto head_handler = [&](const gateway::HttpResponseHead& response) {
+    status = response.status;
+    if (status < 200 || status >= 300) return true;  // the error body is read below
+    if (aborted()) return !(stopped = true);
+    ForwardHead head;
+    head.status = status;
+    head.content_type = response.content_type;
+    if (!response.response_key.empty()) head.response_key = response.response_key;
+    try {
+      if (!on_head(head)) stopped = true;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    return !stopped && !failure;
+  };
+  const auto body_handler = [&](std::string_view bytes) {
+    received += bytes.size();
+    if (received > options_.max_body_bytes) return !(too_large = true);
+    if (status < 200 || status >= 300) {
+      error_body.append(bytes);
+      return true;
+    }
+    if (aborted()) return !(stopped = true);
+    try {
+      if (!on_data(bytes)) stopped = true;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    return !stopped && !failure;
+  };
+
+  std::lock_guard lock(mutex_);
+  if (aborted()) return ForwardEnd::stopped;
+  const auto outcome = plain_->exchange(request, head_handler, body_handler);
+  if (failure) std::rethrow_exception(failure);
+  if (stopped || (aborted() && (outcome.error || status == 0))) return ForwardEnd::stopped;
+  const std::string context = "forwarded request to " + display_url_;
+  if (too_large) throw IoError(context + ": answer larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+  if (outcome.error) {
+    throw IoError(context + " failed: " + *outcome.error + (outcome.timed_out ? " (no answer within the timeout)" : ""));
+  }
+  if (status < 200 || status >= 300) throw ProviderError(status, provider_error_text(error_body), context);
+  return ForwardEnd::completed;
+}
+
 ForwardEnd ProviderClient::forward(std::string_view proxy_path, std::string body, const std::string& authorization,
                                    const std::function<bool(const ForwardHead&)>& on_head,
                                    const std::function<bool(std::string_view)>& on_data) {
+  if (plain_) return forward_plain(proxy_path, std::move(body), authorization, on_head, on_data);
   httplib::Request request;
   request.method = "POST";
   request.path.reserve(base_path_.size() + proxy_path.size());

@@ -25,6 +25,9 @@
 namespace httplib {
 class Client;
 }
+namespace zg::gateway {
+class HttpConnection;
+}
 
 namespace zg::broker {
 
@@ -129,8 +132,16 @@ class ProviderClient {
   std::string display_url_;
   bool aborted() const noexcept;
 
+  // forward() to an http:// provider: our own keep-alive connection (a third of the bridge's CPU per
+  // 0G request went to httplib's client there); every other call and https go through httplib.
+  ForwardEnd forward_plain(std::string_view proxy_path, std::string body, const std::string& authorization,
+                           const std::function<bool(const ForwardHead&)>& on_head,
+                           const std::function<bool(std::string_view bytes)>& on_data);
+  std::string host_header_;  // http only: host[:port] as in the URL
+
   std::mutex mutex_;  // one connection; calls are serialized
   std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<gateway::HttpConnection> plain_;  // set for http:// providers
   std::atomic<bool> abort_requested_{false};  // abort() was called since the last rearm()
 };
 

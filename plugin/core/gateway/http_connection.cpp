@@ -1,4 +1,4 @@
-#include "upstream_connection.hpp"
+#include "gateway/http_connection.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <memory>
 
-namespace zg::bridge {
+namespace zg::gateway {
 namespace {
 
 constexpr std::size_t kReadBytes = 16 * 1024;
@@ -47,14 +47,20 @@ bool connect_with_timeout(int fd, const sockaddr* address, socklen_t length, std
 
 }  // namespace
 
-UpstreamConnection::~UpstreamConnection() { close_socket(); }
+HttpConnection::~HttpConnection() { close_socket(); }
 
-void UpstreamConnection::close_socket() noexcept {
+void HttpConnection::close_socket() noexcept {
+  std::lock_guard lock(fd_mutex_);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
-std::optional<std::string> UpstreamConnection::open() {
+void HttpConnection::shutdown() noexcept {
+  std::lock_guard lock(fd_mutex_);
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+std::optional<std::string> HttpConnection::open() {
   close_socket();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -80,7 +86,9 @@ std::optional<std::string> UpstreamConnection::open() {
     const timeval write_timeout = to_timeval(timeouts_.write);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &read_timeout, sizeof read_timeout);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &write_timeout, sizeof write_timeout);
+    std::lock_guard lock(fd_mutex_);
     fd_ = fd;
+    if (abort_flag_ != nullptr && abort_flag_->load()) ::shutdown(fd_, SHUT_RDWR);
     return std::nullopt;
   }
   return "cannot connect to " + host_ + ":" + port + " (" + why + ")";
@@ -88,13 +96,13 @@ std::optional<std::string> UpstreamConnection::open() {
 
 // An idle keep-alive connection the upstream has closed reads as end-of-file (or has stray bytes,
 // which make it unusable too): checked without blocking before a request goes out on it.
-bool UpstreamConnection::idle_connection_closed() const {
+bool HttpConnection::idle_connection_closed() const {
   char byte = 0;
   const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
-bool UpstreamConnection::send_all(std::string_view bytes) {
+bool HttpConnection::send_all(std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -104,9 +112,9 @@ bool UpstreamConnection::send_all(std::string_view bytes) {
   return true;
 }
 
-UpstreamConnection::Outcome UpstreamConnection::exchange(std::string_view request,
-                                                         const gateway::HttpResponseParser::HeadCallback& on_head,
-                                                         const gateway::HttpResponseParser::BodyCallback& on_body,
+HttpConnection::Outcome HttpConnection::exchange(std::string_view request,
+                                                         const HttpResponseParser::HeadCallback& on_head,
+                                                         const HttpResponseParser::BodyCallback& on_body,
                                                          bool head_request) {
   Outcome outcome;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -126,7 +134,7 @@ UpstreamConnection::Outcome UpstreamConnection::exchange(std::string_view reques
       outcome.error = std::string("cannot send the request: ") + std::strerror(error);
       return outcome;
     }
-    gateway::HttpResponseParser parser(on_head, on_body, head_request);
+    HttpResponseParser parser(on_head, on_body, head_request);
     bool any_byte = false;
     bool closed_at_once = false;  // reset or end-of-file before any byte of an answer
     buffer_.resize(kReadBytes);
@@ -135,8 +143,9 @@ UpstreamConnection::Outcome UpstreamConnection::exchange(std::string_view reques
       if (n < 0 && errno == EINTR) continue;
       if ((n == 0 || (n < 0 && errno == ECONNRESET)) && !any_byte) closed_at_once = true;
       if (n < 0) {
-        outcome.error = errno == EAGAIN || errno == EWOULDBLOCK ? std::string("timed out waiting for the answer")
-                                                                : std::string("read failed: ") + std::strerror(errno);
+        outcome.timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
+        outcome.error = outcome.timed_out ? std::string("timed out waiting for the answer")
+                                          : std::string("read failed: ") + std::strerror(errno);
         break;
       }
       if (n == 0) {
@@ -167,4 +176,4 @@ UpstreamConnection::Outcome UpstreamConnection::exchange(std::string_view reques
   return outcome;
 }
 
-}  // namespace zg::bridge
+}  // namespace zg::gateway
