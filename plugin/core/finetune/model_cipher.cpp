@@ -22,6 +22,7 @@
 
 #include "common/error.hpp"
 #include "crypto/keccak.hpp"
+#include "finetune/direct_io.hpp"
 
 namespace zg::finetune {
 namespace {
@@ -38,33 +39,11 @@ namespace fs = std::filesystem;
 constexpr std::size_t kIoBlockSize = 4 * 1024 * 1024;
 // How far each decryption worker asks the kernel to read ahead of itself, in pieces.
 constexpr std::uint64_t kPrefetchPieces = 2;
-// O_DIRECT wants the memory address, the file offset and the length aligned to the logical block
-// size; 4 KiB covers every Linux file system we write to.
-constexpr std::size_t kDirectAlignment = 4096;
+constexpr std::size_t kDirectAlignment = direct_io::kAlignment;
+using direct_io::AlignedBuffer;
+using direct_io::is_aligned;
 
 std::string errno_text() { return std::generic_category().message(errno); }
-
-// A reusable, page-aligned buffer: allocated once per worker (these VMs touch fresh memory slowly,
-// about 340 MB/s, so nothing is allocated per chunk), and aligned so it can go to O_DIRECT writes.
-class AlignedBuffer {
- public:
-  explicit AlignedBuffer(std::size_t size)
-      : data_(static_cast<std::uint8_t*>(std::aligned_alloc(kDirectAlignment, round_up(size)))), size_(size) {
-    if (!data_) throw std::bad_alloc();
-  }
-  MutableByteSpan first(std::size_t count) const noexcept { return {data_.get(), std::min(count, size_)}; }
-  std::size_t size() const noexcept { return size_; }
-
- private:
-  static std::size_t round_up(std::size_t size) {
-    return std::max<std::size_t>(kDirectAlignment, (size + kDirectAlignment - 1) / kDirectAlignment * kDirectAlignment);
-  }
-  struct Free {
-    void operator()(std::uint8_t* data) const noexcept { std::free(data); }
-  };
-  std::unique_ptr<std::uint8_t, Free> data_;
-  std::size_t size_;
-};
 
 // ---- byte sources and sinks: the same algorithms run over files and memory ----------------------
 
@@ -159,12 +138,6 @@ class FileDescriptor {
   int fd_ = -1;
 };
 
-bool is_aligned(std::uint64_t value) noexcept { return value % kDirectAlignment == 0; }
-
-std::uint64_t round_up_to_alignment(std::uint64_t value) noexcept {
-  return (value + kDirectAlignment - 1) / kDirectAlignment * kDirectAlignment;
-}
-
 // Reads a piece that the page cache holds from there, and one it does not (a cold input) with
 // O_DIRECT into a bounce buffer: filling fresh page-cache pages is what makes a buffered cold read
 // slow on these VMs (about 230 MB/s against 890 MB/s with O_DIRECT, measured with dd). Where
@@ -231,13 +204,14 @@ class FileSource final : public ByteSource {
   // O_DIRECT reads of the aligned blocks around [offset, offset + out.size()), copied out of `bounce`.
   std::size_t read_direct(std::uint64_t offset, MutableByteSpan out, MutableByteSpan bounce) const noexcept {
     const auto window = bounce.size() / kDirectAlignment * kDirectAlignment;
-    if (window == 0 || !is_aligned(reinterpret_cast<std::uintptr_t>(bounce.data()))) return 0;
+    if (window == 0 || !is_aligned(bounce.data())) return 0;
     std::size_t done = 0;
     while (done < out.size()) {
       const auto from = offset + done;
       const auto start = from / kDirectAlignment * kDirectAlignment;
       const auto skip = static_cast<std::size_t>(from - start);
-      const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(window, round_up_to_alignment(skip + out.size() - done)));
+      const auto wanted = direct_io::round_up(skip + out.size() - done);
+      const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(window, wanted));
       const auto got = ::pread(direct_fd_.get(), bounce.data(), length, static_cast<off_t>(start));
       if (got < 0 && errno == EINTR) continue;
       if (got <= static_cast<ssize_t>(skip)) break;  // refused, failed or at the end: read_exact takes over
@@ -294,8 +268,7 @@ class PartialFile final : public ByteSink {
   }
 
   void write_at(std::uint64_t offset, ByteSpan data) override {
-    if (direct_ok_.load(std::memory_order_relaxed) && is_aligned(offset) &&
-        is_aligned(reinterpret_cast<std::uintptr_t>(data.data()))) {
+    if (direct_ok_.load(std::memory_order_relaxed) && is_aligned(offset) && is_aligned(data.data())) {
       const auto bulk = data.size() / kDirectAlignment * kDirectAlignment;
       if (bulk != 0 && write_direct(offset, data.first(bulk))) {
         offset += bulk;
