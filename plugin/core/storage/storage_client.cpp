@@ -275,6 +275,10 @@ class PartialFile {
   std::uint64_t appended_ = 0;  // append(): bytes flushed so far
 };
 
+// Ends a worker's wait for its turn when another worker failed (in-order downloads): not an error
+// of its own, so it is never reported.
+struct DownloadCancelled {};
+
 }  // namespace
 
 struct StorageClient::Impl {
@@ -452,7 +456,7 @@ void StorageClient::Impl::download(std::string_view root_text, const SegmentSink
     {
       std::unique_lock lock(mutex);
       turn_changed.wait(lock, [&] { return next_turn == index || failed; });
-      if (next_turn != index) throw Error("download stopped: an earlier segment failed");
+      if (next_turn != index) throw DownloadCancelled{};
     }
     sink(offset, data);
     std::lock_guard lock(mutex);
@@ -473,6 +477,8 @@ void StorageClient::Impl::download(std::string_view root_text, const SegmentSink
         std::lock_guard lock(mutex);
         done += real;
         if (progress) progress(done, layout.file_size);
+      } catch (const DownloadCancelled&) {
+        return;  // another worker failed: its error is the one to report, not this wait's end
       } catch (...) {
         std::lock_guard lock(mutex);
         // The lowest failing segment is reported, whatever the order the workers hit them in.
