@@ -138,7 +138,7 @@ TEST(ProviderEmbeddingModel, VectorsAreDeterministicUnitLengthAndDependOnModelAn
 
 TEST(ProviderEmbeddingModel, BodyHasTheOpenAiShapeWithPromptTokensOnly) {
   const auto request = parse_embedding_request(R"({"input":["one two","three"],"dimensions":4})", "zg-embed-1");
-  const auto body = json::parse(embedding_body(request));
+  auto body = json::parse(embedding_body(request));
   EXPECT_EQ(body["object"], "list");
   EXPECT_EQ(body["model"], "zg-embed-1");
   ASSERT_EQ(body["data"].size(), 2u);
@@ -252,7 +252,7 @@ TEST(ProviderEmbeddingServer, AnswersSignsAndBillsInputTokensOnly) {
   ASSERT_EQ(answer->status, 200) << answer->body;
   EXPECT_EQ(answer->get_header_value("Content-Type"), "application/json");
   EXPECT_EQ(answer->get_header_value("provider"), kProvider.checksummed());
-  const auto body = json::parse(answer->body);
+  auto body = json::parse(answer->body);
   ASSERT_EQ(body["data"].size(), 2u);
   EXPECT_EQ(body["data"][1]["embedding"].get<std::vector<double>>(),
             embed_deterministically("zg-embed-1", "embeds  this text", kDefaultEmbeddingDimensions));
@@ -268,7 +268,7 @@ TEST(ProviderEmbeddingServer, AnswersSignsAndBillsInputTokensOnly) {
   const auto signature = provider.client().Get("/v1/proxy/signature/" + chat_id + "?model=zg-embed-1");
   ASSERT_TRUE(signature);
   ASSERT_EQ(signature->status, 200) << signature->body;
-  const auto signed_json = json::parse(signature->body);
+  auto signed_json = json::parse(signature->body);
   EXPECT_EQ(signed_json["text"], sha256_hex(request) + ":" + sha256_hex(answer->body));
   EXPECT_TRUE(broker::response_signature_matches(signed_json["text"].get<std::string>(),
                                                 signed_json["signature"].get<std::string>(), kTeeSigner.checksummed()));

@@ -69,14 +69,16 @@ DevnetContracts deploy_contracts(eth::RpcClient& rpc, eth::TxSender& owner, cons
 }  // namespace
 
 std::vector<DevAccount> dev_accounts() {
-  // Accounts 0-4 of anvil's standard test mnemonic. Account 0 is also the user of the SDK vectors,
-  // 1 the provider and 2 the TEE signer, so devnet runs line up with ../shared/vectors.
+  // Accounts 0-4 and 7 of anvil's standard test mnemonic. Account 0 is also the user of the SDK vectors,
+  // 1 the provider and 2 the TEE signer, so devnet runs line up with ../shared/vectors. 5 and 6 stay
+  // free: tests use them as users with no sub-account or a small one.
   const std::pair<const char*, const char*> keys[] = {
       {"user", "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"},
       {"provider", "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"},
       {"tee-signer", "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"},
       {"owner", "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"},
       {"finetune-provider", "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"},
+      {"embedding-provider", "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356"},
   };
   std::vector<DevAccount> accounts;
   for (const auto& [role, key] : keys) {

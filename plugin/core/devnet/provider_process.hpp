@@ -22,4 +22,10 @@ using RunningProvider = RunningSimulator;
 RunningProvider start_provider_simulator(const DevnetState& state, const std::filesystem::path& work_dir, bool detach,
                                          const std::vector<std::string>& extra_arguments = {});
 
+// A second inference provider, of service type "embedding" (model zg-embed-1 unless the extra
+// arguments say otherwise), under the "embedding-provider" dev account with the same TEE signer,
+// registered and acknowledged the same way; its log is `work_dir`/embedding-provider-sim.log.
+RunningProvider start_embedding_provider_simulator(const DevnetState& state, const std::filesystem::path& work_dir,
+                                                   bool detach, const std::vector<std::string>& extra_arguments = {});
+
 }  // namespace zg::devnet
