@@ -410,7 +410,7 @@ void BridgeServer::respond(std::shared_ptr<Exchange> exchange, bool stream, http
   for (const auto& [name, value] : head->headers) res.set_header(name, value);
   if (!stream) {
     std::string body;
-    while (auto chunk = exchange->channel->next_chunk()) body += *chunk;
+    while (auto chunk = exchange->channel->next_chunks()) body += *chunk;
     add_outcome_headers(res, exchange->summary);
     res.set_content(std::move(body), head->content_type);
     exchange->ttfb_seconds = exchange->elapsed();
@@ -422,7 +422,7 @@ void BridgeServer::respond(std::shared_ptr<Exchange> exchange, bool stream, http
   res.set_chunked_content_provider(
       head->content_type,
       [exchange, sse](std::size_t, httplib::DataSink& sink) {
-        if (auto chunk = exchange->channel->next_chunk()) {
+        if (auto chunk = exchange->channel->next_chunks()) {
           if (exchange->ttfb_seconds < 0) exchange->ttfb_seconds = exchange->elapsed();
           return sink.write(chunk->data(), chunk->size());
         }

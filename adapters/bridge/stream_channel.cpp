@@ -43,6 +43,21 @@ std::optional<std::string> StreamChannel::next_chunk() {
   return chunk;
 }
 
+std::optional<std::string> StreamChannel::next_chunks() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return !chunks_.empty() || finished_ || abandoned_; });
+  if (chunks_.empty() || abandoned_) return std::nullopt;
+  std::string joined = std::move(chunks_.front());
+  chunks_.pop_front();
+  while (!chunks_.empty()) {
+    joined += chunks_.front();
+    chunks_.pop_front();
+  }
+  queued_bytes_ = 0;
+  changed_.notify_all();
+  return joined;
+}
+
 void StreamChannel::abandon() {
   std::lock_guard lock(mutex_);
   abandoned_ = true;

@@ -37,6 +37,9 @@ class StreamChannel {
   std::optional<ResponseHead> wait_head();
   // Waits for the next chunk; std::nullopt at the end of the stream.
   std::optional<std::string> next_chunk();
+  // Waits for the next chunk and takes every chunk queued behind it too, joined: a client that fell
+  // behind gets one write for what piled up instead of one per event. std::nullopt at the end.
+  std::optional<std::string> next_chunks();
   void abandon();  // the client went away: producers stop, waits end
   bool abandoned() const;
 

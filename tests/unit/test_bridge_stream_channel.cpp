@@ -34,6 +34,24 @@ TEST(BridgeStreamChannel, HeadThenChunksInOrderThenTheEnd) {
   producer.join();
 }
 
+TEST(BridgeStreamChannel, WhatPiledUpIsTakenInOrderInOnePiece) {
+  StreamChannel channel;
+  ASSERT_TRUE(channel.set_head(ResponseHead{}));
+  ASSERT_TRUE(channel.push("data: 1\n\n"));
+  ASSERT_TRUE(channel.push("data: 2\n\n"));
+  ASSERT_TRUE(channel.push("data: 3\n\n"));
+  EXPECT_EQ(channel.next_chunks(), "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+  // The queue is empty again, so a bounded producer may go on; the next piece waits for new data.
+  std::thread producer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_TRUE(channel.push("data: 4\n\n"));
+    channel.finish();
+  });
+  EXPECT_EQ(channel.next_chunks(), "data: 4\n\n");
+  EXPECT_EQ(channel.next_chunks(), std::nullopt);
+  producer.join();
+}
+
 TEST(BridgeStreamChannel, AProducerThatFailsBeforeItsHeadReleasesTheConsumer) {
   StreamChannel channel;
   std::thread producer([&] { channel.finish(); });
