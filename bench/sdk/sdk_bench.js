@@ -6,8 +6,8 @@
 //   node sdk_bench.js token N            session token with a fresh signature (generateSessionToken)
 //   node sdk_bench.js verify N           response signature check (Verifier.verifySignature)
 //   node sdk_bench.js merkle FILE        0G Storage root of FILE (ZgFile.merkleTree)
-//   node sdk_bench.js make-model MIB OUT KEYFILE
-//                                        writes an encrypted model in the provider's format and prints
+//   node sdk_bench.js make-model MIB OUT KEYFILE [PLAINTEXT]
+//                                        writes an encrypted model (of PLAINTEXT's bytes if given) in the provider's format and prints
 //                                        {"key","encrypted_secret","tee_signer"} for the decrypt run
 //   node sdk_bench.js decrypt KEYHEX IN OUT SIGNER
 //                                        aesGCMDecryptToFile as `0g-compute-cli` runs it ("seconds"),
@@ -80,20 +80,24 @@ async function benchMerkle(file) {
 // The provider's layout (protocol-finetune.md §6): tag signature (65) | iv (12) | per 64 MiB chunk
 // ciphertext + 16-byte tag, the iv incremented as a big-endian counter per chunk, and the signature a
 // raw secp256k1 signature over keccak256(all tags).
-function makeModel(mib, out, teeKeyHex) {
+// With PLAINTEXT (a file, e.g. a ZIP for `zg ft decrypt --out DIR`) its bytes are encrypted and MIB
+// is ignored; without it, MIB MiB of random bytes (the same 64 MiB block repeated).
+function makeModel(mib, out, teeKeyHex, plaintextPath) {
   const key = crypto.randomBytes(32);
   const iv = crypto.randomBytes(12);
   const firstIv = Buffer.from(iv);
   const chunk = 64 * 1024 * 1024;
-  const total = mib * 1024 * 1024;
+  const total = plaintextPath ? fs.statSync(plaintextPath).size : mib * 1024 * 1024;
+  const inFd = plaintextPath ? fs.openSync(plaintextPath, 'r') : null;
   const fd = fs.openSync(out, 'w');
   fs.writeSync(fd, Buffer.alloc(65), 0, 65, 0);
   fs.writeSync(fd, firstIv, 0, 12, 65);
   let offset = 77;
   const tags = [];
-  const plain = crypto.randomBytes(Math.min(chunk, total));
+  const plain = inFd !== null ? Buffer.alloc(Math.min(chunk, total)) : crypto.randomBytes(Math.min(chunk, total));
   for (let done = 0; done < total; done += chunk) {
     const n = Math.min(chunk, total - done);
+    if (inFd !== null) fs.readSync(inFd, plain, 0, n, done);
     const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
     const ct = Buffer.concat([cipher.update(plain.subarray(0, n)), cipher.final()]);
     const tag = cipher.getAuthTag();
@@ -106,6 +110,7 @@ function makeModel(mib, out, teeKeyHex) {
   const sig = ethers.Signature.from(tee.sign(ethers.keccak256(Buffer.concat(tags))));
   fs.writeSync(fd, Buffer.from(sig.serialized.slice(2), 'hex'), 0, 65, 0);
   fs.closeSync(fd);
+  if (inFd !== null) fs.closeSync(inFd);
   const { PrivateKey, encrypt: eciesEncrypt } = require(path.join(npm, 'eciesjs'));
   const userPub = PrivateKey.fromHex(USER_KEY.slice(2)).publicKey.toHex();
   const encryptedSecret = eciesEncrypt(userPub, key).toString('hex');
@@ -134,7 +139,7 @@ async function main() {
   if (op === 'token') return benchToken(Number(args[0] || 2000));
   if (op === 'verify') return benchVerify(Number(args[0] || 2000));
   if (op === 'merkle') return benchMerkle(args[0]);
-  if (op === 'make-model') return makeModel(Number(args[0]), args[1], fs.readFileSync(args[2], 'utf8').trim());
+  if (op === 'make-model') return makeModel(Number(args[0]), args[1], fs.readFileSync(args[2], 'utf8').trim(), args[3]);
   if (op === 'decrypt') return benchDecrypt(args[0], args[1], args[2], args[3]);
   throw new Error('usage: see the comment at the top of sdk_bench.js');
 }
