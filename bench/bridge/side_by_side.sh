@@ -105,16 +105,27 @@ idle_rss=$(rss_kb)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 stop_bridge
 
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+# The bridge's CPU time (user + system, clock ticks) so far; with a request count it gives the CPU
+# the bridge spent per request, the number that load on a shared machine distorts least.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$bridge_pid/stat"; }
+# with_cpu LINE TICKS_BEFORE: LINE plus bridge_cpu_us=<CPU microseconds per request> when a bridge runs
+with_cpu() {
+  if [ -z "$bridge_pid" ]; then echo "$1"; return; fi
+  local n; n=$(field requests "$1")
+  echo "$1 bridge_cpu_us=$(( ($(cpu_ticks) - $2) * 1000000 / $(getconf CLK_TCK) / (n > 0 ? n : 1) ))"
+}
+
 # run_wrk NAME CONCURRENCY URL BODY [AUTH] -> the RESULT line
 run_wrk() {
-  local name=$1 c=$2 url=$3 body=$4 authorization=${5:-} t=2
+  local name=$1 c=$2 url=$3 body=$4 authorization=${5:-} t=2 before=0
   [ "$c" -lt 2 ] && t=1
   wait_simulator
+  [ -n "$bridge_pid" ] && before=$(cpu_ticks)
   BODY_FILE=$body AUTH=$authorization wrk -t$t -c"$c" -d"$duration" --timeout 30s -s "$here/post.lua" "$url" \
     >"$results/$name-c$c.txt" 2>&1
-  grep '^RESULT' "$results/$name-c$c.txt"
+  with_cpu "$(grep '^RESULT' "$results/$name-c$c.txt")" "$before"
 }
-field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
 # All direct cells first, then all bridge cells: the simulator gives each connection one of its 8
 # worker threads until it has idled 5 s, so a previous side's idle keep-alive connections would
@@ -140,8 +151,8 @@ for side in direct 0g fwd; do
     done
   done
 done
-echo "| mode | c | side | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | non-2xx | socket errors |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| mode | c | side | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | bridge CPU us/req | non-2xx | socket errors |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for mode in plain stream; do
   for c in $concurrency; do
     d=${out[direct-$mode-$c]}
@@ -149,16 +160,17 @@ for mode in plain stream; do
       r=${out[$side-$mode-$c]}
       awk -v mode=$mode -v c="$c" -v side=$side -v rps="$(field rps "$r")" -v p50="$(field p50_us "$r")" -v p99="$(field p99_us "$r")" \
         -v d50="$(field p50_us "$d")" -v d99="$(field p99_us "$d")" -v n="$(field non2xx "$r")" -v e="$(field socket_errors "$r")" \
-        'BEGIN { if (side == "direct") printf "| %s | %s | %s | %d | %.3f | %.3f | | | %s | %s |\n", mode, c, side, rps, p50/1000, p99/1000, n, e;
-                 else printf "| %s | %s | %s | %d | %.3f | %.3f | %+.3f | %+.3f | %s | %s |\n", mode, c, side, rps, p50/1000, p99/1000, (p50-d50)/1000, (p99-d99)/1000, n, e }'
+        -v cpu="$(field bridge_cpu_us "$r")" \
+        'BEGIN { if (side == "direct") printf "| %s | %s | %s | %d | %.3f | %.3f | | | | %s | %s |\n", mode, c, side, rps, p50/1000, p99/1000, n, e;
+                 else printf "| %s | %s | %s | %d | %.3f | %.3f | %+.3f | %+.3f | %s | %s | %s |\n", mode, c, side, rps, p50/1000, p99/1000, (p50-d50)/1000, (p99-d99)/1000, cpu, n, e }'
     done
   done
 done
 # Open loop: a fixed offered load below saturation, the same three sides.
 if [ -n "$open_rates" ]; then
   echo
-  echo "| open loop, $open_connections connections, ${open_seconds} s | rate | side | achieved req/s | p50 ms | p99 ms | p99.9 ms | added p50 ms | added p99 ms | errors | sent late |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| open loop, $open_connections connections, ${open_seconds} s | rate | side | achieved req/s | p50 ms | p99 ms | p99.9 ms | added p50 ms | added p99 ms | bridge CPU us/req | errors | sent late |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   for mode in plain stream; do
     suffix=""
     [ $mode = stream ] && suffix="-stream"
@@ -166,11 +178,13 @@ if [ -n "$open_rates" ]; then
       declare -A open
       for side in direct 0g fwd; do
         wait_simulator
+        before=0
         case $side in
           direct) open[$side]=$("$work/open_loop" "$provider_port" /v1/proxy/chat/completions "$work/direct$suffix.json" "$rate" "$open_seconds" "$open_connections" "$auth") ;;
-          0g) start_bridge; open[$side]=$("$work/open_loop" "$bridge_port" /v1/chat/completions "$work/bridge$suffix.json" "$rate" "$open_seconds" "$open_connections") ;;
-          fwd) start_bridge; open[$side]=$("$work/open_loop" "$bridge_port" /v1/chat/completions "$work/direct$suffix.json" "$rate" "$open_seconds" "$open_connections" "$auth") ;;
+          0g) start_bridge; before=$(cpu_ticks); open[$side]=$("$work/open_loop" "$bridge_port" /v1/chat/completions "$work/bridge$suffix.json" "$rate" "$open_seconds" "$open_connections") ;;
+          fwd) start_bridge; before=$(cpu_ticks); open[$side]=$("$work/open_loop" "$bridge_port" /v1/chat/completions "$work/direct$suffix.json" "$rate" "$open_seconds" "$open_connections" "$auth") ;;
         esac
+        open[$side]=$(with_cpu "${open[$side]}" "$before")
         [ -n "$bridge_pid" ] && stop_bridge
         echo "${open[$side]}" >"$results/open-$side$suffix-r$rate.txt"
       done
@@ -179,9 +193,9 @@ if [ -n "$open_rates" ]; then
         r=${open[$side]}
         awk -v mode=$mode -v rate="$rate" -v side=$side -v got="$(field achieved "$r")" -v p50="$(field p50_us "$r")" \
           -v p99="$(field p99_us "$r")" -v p999="$(field p999_us "$r")" -v d50="$(field p50_us "$d")" -v d99="$(field p99_us "$d")" \
-          -v e="$(field errors "$r")" -v late="$(field late "$r")" \
-          'BEGIN { if (side == "direct") printf "| %s | %s | %s | %d | %.3f | %.3f | %.3f | | | %s | %s |\n", mode, rate, side, got, p50/1000, p99/1000, p999/1000, e, late;
-                   else printf "| %s | %s | %s | %d | %.3f | %.3f | %.3f | %+.3f | %+.3f | %s | %s |\n", mode, rate, side, got, p50/1000, p99/1000, p999/1000, (p50-d50)/1000, (p99-d99)/1000, e, late }'
+          -v e="$(field errors "$r")" -v late="$(field late "$r")" -v cpu="$(field bridge_cpu_us "$r")" \
+          'BEGIN { if (side == "direct") printf "| %s | %s | %s | %d | %.3f | %.3f | %.3f | | | | %s | %s |\n", mode, rate, side, got, p50/1000, p99/1000, p999/1000, e, late;
+                   else printf "| %s | %s | %s | %d | %.3f | %.3f | %.3f | %+.3f | %+.3f | %s | %s | %s |\n", mode, rate, side, got, p50/1000, p99/1000, p999/1000, (p50-d50)/1000, (p99-d99)/1000, cpu, e, late }'
       done
       unset open
     done
