@@ -1,6 +1,7 @@
 // /v1/embeddings through zg-bridge on a real devnet: anvil + the 0G contracts, the chat provider
-// (zg-sim-1, "chatbot") and a second zg-provider-sim registered as an "embedding" service
-// (zg-embed-1) under its own dev account, the real zg-bridge loading lib0g.so. The cases run in
+// (zg-sim-1, "chatbot") and, with DevnetOptions::start_embedding_provider, a second zg-provider-sim
+// registered as an "embedding" service (zg-embed-1) under its own dev account; the real zg-bridge
+// loading lib0g.so. The cases run in
 // order: the model list shows both models with their service types; an embeddings request is
 // answered with the provider's own vectors, verified, with its fee in the headers; the wrong
 // route for a model's service type is refused with a clear error and nothing billed; and on
@@ -12,7 +13,6 @@
 #include "broker/session_token.hpp"
 #include "contracts/inference_serving.hpp"
 #include "devnet/devnet.hpp"
-#include "devnet/provider_process.hpp"
 #include "eth/uint256.hpp"
 #include "test_bridge_harness.hpp"
 
@@ -46,14 +46,12 @@ class BridgeEmbeddingsTest : public ::testing::Test {
       devnet::DevnetOptions options;
       options.state_file = dir_ / "devnet.json";
       options.start_provider = true;  // the chatbot, zg-sim-1
+      options.start_embedding_provider = true;
+      options.embedding_provider_arguments = {"--input-price", kEmbeddingInputPrice.to_dec(), "--output-price",
+                                              kEmbeddingOutputPrice.to_dec(), "--settle-interval-ms", "600000",
+                                              "--account-refresh-ms", "200"};
       options.start_storage = false;
       devnet_ = std::make_unique<devnet::Devnet>(devnet::Devnet::up(options));
-      auto running = devnet::start_embedding_provider_simulator(
-          state(), dir_ / "embedding-provider", false,
-          {"--input-price", kEmbeddingInputPrice.to_dec(), "--output-price", kEmbeddingOutputPrice.to_dec(),
-           "--settle-interval-ms", "600000", "--account-refresh-ms", "200"});
-      embedding_provider_ = std::make_unique<ChildProcess>(std::move(running.process));
-      embedding_url_ = running.url;
     } catch (const std::exception& error) {
       setup_error_ = std::string("devnet: ") + error.what();
       return;
@@ -77,8 +75,7 @@ class BridgeEmbeddingsTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     bridge_.reset();
-    embedding_provider_.reset();  // stops it, if the settlement case did not already
-    devnet_.reset();
+    devnet_.reset();  // stops both providers and anvil
     std::filesystem::remove_all(dir_);
   }
   void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }
@@ -100,7 +97,7 @@ class BridgeEmbeddingsTest : public ::testing::Test {
                                                broker::generate_nonce(issued), 0);
     const auto authorization =
         broker::sign_session_token(token, crypto::PrivateKey::from_hex(kUserKeyHex)).authorization_header();
-    static httplib::Client client(embedding_url_);
+    static httplib::Client client(state().embedding_provider_url);
     client.set_read_timeout(std::chrono::seconds(30));
     return client.Post("/v1/proxy/embeddings", {{"Authorization", authorization}}, body, "application/json");
   }
@@ -114,8 +111,6 @@ class BridgeEmbeddingsTest : public ::testing::Test {
   static inline std::string file_;
   static inline std::string setup_error_;
   static inline std::unique_ptr<devnet::Devnet> devnet_;
-  static inline std::unique_ptr<ChildProcess> embedding_provider_;
-  static inline std::string embedding_url_;
   static inline std::unique_ptr<BridgeProcess> bridge_;
   static inline json bridge_answer_;  // the vectors the bridge returned
   static inline eth::Uint256 billed_;  // every embedding fee the provider charged this user
@@ -212,7 +207,7 @@ TEST_F(BridgeEmbeddingsTest, SettlementMovesTheSubAccountByExactlyTheFees) {
   ASSERT_TRUE(before);
   EXPECT_EQ(before->balance, eth::parse_amount("3"));
   // SIGTERM: the simulator settles what it billed before it exits.
-  embedding_provider_->stop(std::chrono::seconds(30));
+  devnet_->stop_embedding_provider();
   const auto after = sub_account(embedding_provider());
   ASSERT_TRUE(after);
   EXPECT_EQ(after->balance, eth::parse_amount("3") - billed_) << embedding_log();

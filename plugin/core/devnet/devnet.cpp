@@ -142,6 +142,17 @@ Devnet Devnet::up(const DevnetOptions& options) {
     options.progress("provider " + state.account("provider").address.checksummed() + " serves at " + running.url);
     provider = std::move(running.process);
   }
+  std::optional<ChildProcess> embedding_provider;
+  if (options.start_embedding_provider) {
+    options.progress("starting the embedding provider simulator (service type \"embedding\"; registers itself)");
+    auto running = start_embedding_provider_simulator(state, options.state_file.parent_path() / "embedding-provider",
+                                                      options.detach, options.embedding_provider_arguments);
+    state.embedding_provider_pid = running.process.pid();
+    state.embedding_provider_url = running.url;
+    options.progress("embedding provider " + state.account("embedding-provider").address.checksummed() +
+                     " serves at " + running.url);
+    embedding_provider = std::move(running.process);
+  }
 
   std::optional<ChildProcess> storage;
   if (options.start_storage) {
@@ -172,6 +183,7 @@ Devnet Devnet::up(const DevnetOptions& options) {
   if (options.detach) {
     anvil.release();
     if (provider) provider->release();
+    if (embedding_provider) embedding_provider->release();
     if (storage) storage->release();
     if (finetune_provider) finetune_provider->release();
     return Devnet(std::nullopt, std::nullopt, std::move(state), options.state_file);
@@ -179,6 +191,7 @@ Devnet Devnet::up(const DevnetOptions& options) {
   Devnet devnet(std::move(anvil), std::move(provider), std::move(state), options.state_file);
   devnet.storage_ = std::move(storage);
   devnet.finetune_provider_ = std::move(finetune_provider);
+  devnet.embedding_provider_ = std::move(embedding_provider);
   return devnet;
 }
 
@@ -192,8 +205,18 @@ void Devnet::stop_provider() {
   }
 }
 
+void Devnet::stop_embedding_provider() {
+  if (embedding_provider_) {
+    embedding_provider_->stop(std::chrono::seconds(10));
+    embedding_provider_.reset();
+  } else if (state_.embedding_provider_pid > 0) {
+    stop_process_by_pid(state_.embedding_provider_pid, "zg-provider-sim", std::chrono::seconds(10));
+  }
+}
+
 void Devnet::down() {
   stop_provider();
+  stop_embedding_provider();
   if (storage_) {
     storage_->stop();
     storage_.reset();
@@ -220,6 +243,9 @@ bool stop_devnet(const std::filesystem::path& state_file) {
   if (!std::filesystem::exists(state_file)) return false;
   const auto state = DevnetState::load(state_file);
   if (state.provider_pid > 0) stop_process_by_pid(state.provider_pid, "zg-provider-sim", std::chrono::seconds(10));
+  if (state.embedding_provider_pid > 0) {
+    stop_process_by_pid(state.embedding_provider_pid, "zg-provider-sim", std::chrono::seconds(10));
+  }
   if (state.storage_pid > 0) stop_process_by_pid(state.storage_pid, "zg-storage-sim");
   if (state.finetune_provider_pid > 0) {
     stop_process_by_pid(state.finetune_provider_pid, "zg-finetune-sim", std::chrono::seconds(10));

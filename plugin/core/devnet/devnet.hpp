@@ -19,6 +19,8 @@ struct DevnetOptions {
   bool detach = false;                       // leave anvil running after this process exits
   bool start_provider = false;               // also run zg-provider-sim, registered and acknowledged
   std::vector<std::string> provider_arguments;  // extra zg-provider-sim flags
+  bool start_embedding_provider = false;        // also a zg-provider-sim of service type "embedding" (zg-embed-1)
+  std::vector<std::string> embedding_provider_arguments;  // its extra zg-provider-sim flags
   bool start_storage = true;                 // run zg-storage-sim (storage node + indexer) on the Flow contract
   std::vector<std::string> storage_arguments;  // extra zg-storage-sim flags
   eth::Uint256 storage_price_per_sector = 1000000000;  // market.pricePerSector in wei (1 gwei per 256 B)
@@ -42,6 +44,8 @@ class Devnet {
   void down();
   // Stops the provider simulator (SIGTERM: it settles what it billed first); the chain keeps running.
   void stop_provider();
+  // The same for the embedding provider, when the devnet runs one.
+  void stop_embedding_provider();
 
   Devnet(Devnet&&) noexcept = default;
   Devnet& operator=(Devnet&&) noexcept = default;
@@ -54,6 +58,7 @@ class Devnet {
   std::optional<ChildProcess> provider_;  // declared after anvil_: destroyed (stopped) first
   std::optional<ChildProcess> storage_;   // zg-storage-sim, likewise stopped before anvil
   std::optional<ChildProcess> finetune_provider_;
+  std::optional<ChildProcess> embedding_provider_;
   DevnetState state_;
   std::filesystem::path state_file_;
 };

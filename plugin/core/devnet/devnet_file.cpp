@@ -100,6 +100,11 @@ DevnetState DevnetState::load(const std::filesystem::path& path) {
     s.finetune_provider_pid = field<int>(f, "pid");
     s.finetune_provider_url = field<std::string>(f, "url");
   }
+  if (j.contains("embeddingProvider")) {
+    const auto& e = j.at("embeddingProvider");
+    s.embedding_provider_pid = field<int>(e, "pid");
+    s.embedding_provider_url = field<std::string>(e, "url");
+  }
   for (const auto& a : field<json>(j, "accounts")) {
     s.accounts.push_back({field<std::string>(a, "role"), address_field(a, "address"), field<std::string>(a, "privateKey")});
   }
@@ -123,6 +128,9 @@ void DevnetState::save(const std::filesystem::path& path) const {
   if (!storage_url.empty()) j["storage"] = {{"pid", storage_pid}, {"url", storage_url}};
   if (!finetune_provider_url.empty()) {
     j["finetuneProvider"] = {{"pid", finetune_provider_pid}, {"url", finetune_provider_url}};
+  }
+  if (!embedding_provider_url.empty()) {
+    j["embeddingProvider"] = {{"pid", embedding_provider_pid}, {"url", embedding_provider_url}};
   }
   write_file_atomically(path, j.dump(2) + "\n", 0600);
 }

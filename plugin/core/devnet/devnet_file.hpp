@@ -40,6 +40,8 @@ struct DevnetState {
   std::string storage_url;   // its JSON-RPC URL (indexer and node methods); empty when none
   int finetune_provider_pid = -1;     // zg-finetune-sim (the "finetune-provider" account), when the devnet runs one
   std::string finetune_provider_url;  // its Service.url in FineTuningServing; empty when none
+  int embedding_provider_pid = -1;     // zg-provider-sim --service-type embedding ("embedding-provider"), if any
+  std::string embedding_provider_url;  // its Service.url; empty when none
 
   const DevAccount& account(const std::string& role) const;  // UsageError when absent
 
