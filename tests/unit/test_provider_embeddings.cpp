@@ -121,6 +121,35 @@ TEST(ProviderEmbeddingModel, RefusesMalformedRequestsWithTheReason) {
   EXPECT_THROW(parse_embedding_request(many, "m"), ParseError);
 }
 
+// Untrusted bytes: truncated and byte-flipped variants of valid bodies either parse into a billable
+// request (at least one input, at least one token) or fail with ParseError; nothing else escapes.
+TEST(ProviderEmbeddingModel, MangledBodiesParseOrFailCleanly) {
+  const std::vector<std::string> seeds = {R"({"model":"m","input":["a b","c"],"dimensions":5})",
+                                          R"({"input":[[1,2,3],[4,5]],"encoding_format":"float"})",
+                                          R"({"input":"hello world","model":null})", R"({"input":[7,8,9]})"};
+  std::uint32_t random = 12345;
+  const auto next = [&random] { return random = random * 1103515245u + 12345u; };
+  std::size_t accepted = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::string body = seeds[round % seeds.size()];
+    if (round % 3 == 0) body.resize(next() % (body.size() + 1));
+    for (int flips = 1 + static_cast<int>(next() % 3); flips > 0 && !body.empty(); --flips) {
+      body[next() % body.size()] = static_cast<char>(next() % 256);
+    }
+    try {
+      const auto request = parse_embedding_request(body, "d");
+      EXPECT_FALSE(request.inputs.empty()) << body;
+      EXPECT_GE(request.prompt_tokens(), 1u) << body;
+      EXPECT_GE(request.dimensions, 1u) << body;
+      ++accepted;
+    } catch (const ParseError&) {
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "unexpected " << error.what() << " for " << body;
+    }
+  }
+  EXPECT_GT(accepted, 0u);  // some mutations stay valid (e.g. a changed letter inside a string)
+}
+
 TEST(ProviderEmbeddingModel, VectorsAreDeterministicUnitLengthAndDependOnModelAndInput) {
   const auto a = embed_deterministically("zg-embed-1", "hello", 16);
   ASSERT_EQ(a.size(), 16u);
