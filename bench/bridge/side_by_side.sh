@@ -74,8 +74,14 @@ start_bridge() {
   bridge_pid=$!
   for _ in $(seq 100); do grep -q '^listening on' "$work/bridge.log" && break; sleep 0.1; done
   bridge_port=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$work/bridge.log")
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$bridge_port/health" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$bridge_port/health" >/dev/null || { cat "$work/bridge.log" >&2; exit 1; }
+  for _ in $(seq 300); do curl -sf -m 2 "http://127.0.0.1:$bridge_port/health" >/dev/null && break; sleep 0.1; done
+  if ! curl -sf -m 2 "http://127.0.0.1:$bridge_port/health" >/dev/null; then
+    echo "side_by_side: zg-bridge (pid $bridge_pid, port '${bridge_port}') is not healthy after 30 s:" \
+      "$(curl -s -m 2 -o /dev/null -w 'HTTP %{http_code}' "http://127.0.0.1:$bridge_port/health" || true);" \
+      "$(kill -0 "$bridge_pid" 2>/dev/null && echo running || echo exited); its log:" >&2
+    cat "$work/bridge.log" >&2
+    exit 1
+  fi
 }
 stop_bridge() {
   kill "$bridge_pid" 2>/dev/null && wait "$bridge_pid" 2>/dev/null || true
