@@ -50,6 +50,11 @@ nlohmann::json state_json(const devnet::DevnetState& s) {
                                    : nlohmann::json{{"address", s.account("finetune-provider").address.checksummed()},
                                                     {"url", s.finetune_provider_url},
                                                     {"pid", s.finetune_provider_pid}}},
+          {"embeddingProvider", s.embedding_provider_url.empty()
+                                    ? nlohmann::json(nullptr)
+                                    : nlohmann::json{{"address", s.account("embedding-provider").address.checksummed()},
+                                                     {"url", s.embedding_provider_url},
+                                                     {"pid", s.embedding_provider_pid}}},
           {"storage", s.storage_url.empty() ? nlohmann::json(nullptr)
                                             : nlohmann::json{{"url", s.storage_url}, {"pid", s.storage_pid}}}};
 }
@@ -68,6 +73,11 @@ std::string state_text(const devnet::DevnetState& s) {
   if (!s.finetune_provider_url.empty()) {
     out << "fine-tuning provider " << s.account("finetune-provider").address.checksummed() << " at "
         << s.finetune_provider_url << " (zg-finetune-sim, pid " << s.finetune_provider_pid << ")\n";
+  }
+  if (!s.embedding_provider_url.empty()) {
+    out << "embedding provider  " << s.account("embedding-provider").address.checksummed() << " at "
+        << s.embedding_provider_url << " (zg-provider-sim --service-type embedding, pid " << s.embedding_provider_pid
+        << ")\n";
   }
   if (!s.storage_url.empty()) {
     out << "0G Storage node     " << s.storage_url << " (zg-storage-sim, pid " << s.storage_pid << "), Flow "
@@ -91,6 +101,7 @@ int devnet_up(Context& ctx, const Args& args) {
   options.detach = true;
   options.start_provider = !args.flag("no-provider");
   options.start_finetune_provider = !args.flag("no-finetune-provider");
+  options.start_embedding_provider = args.flag("embedding-provider");
   options.progress = [&](const std::string& line) { ctx.progress("devnet: " + line); };
   auto net = devnet::Devnet::up(options);
   ctx.emit(state_json(net.state()), "devnet is up\n" + state_text(net.state()) +
@@ -167,7 +178,8 @@ void add_devnet_commands(std::vector<Command>& commands) {
        {{"lock-time", "SECONDS", "refund lock time of the serving contracts (3600..604800, default 3600)"},
         {"penalty-percentage", "N", "fine-tuning penalty for unacknowledged deliverables (default 30)"},
         {"no-provider", "", "do not start the inference provider simulator"},
-        {"no-finetune-provider", "", "do not start the fine-tuning provider simulator"}},
+        {"no-finetune-provider", "", "do not start the fine-tuning provider simulator"},
+        {"embedding-provider", "", "also start an embedding provider (service type \"embedding\", model zg-embed-1)"}},
        devnet_up});
   commands.push_back({"devnet down", "stop the devnet that `devnet up` started",
                       "Stops exactly the anvil process recorded in the devnet file (by PID, after checking it\n"

@@ -177,6 +177,7 @@ TEST(DevnetCli, UpLedgerShowDown) {
     EXPECT_EQ(state[part]["url"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u) << part;
   }
   EXPECT_NE(state["contracts"]["flow"], "0x0000000000000000000000000000000000000000");
+  EXPECT_TRUE(state["embeddingProvider"].is_null()) << "only with --embedding-provider";
 
   const auto again = test::run_zg({"devnet", "up"}, {file});
   EXPECT_EQ(again.exit_code, 2);
@@ -211,6 +212,30 @@ TEST(DevnetCli, UpLedgerShowDown) {
   const auto status = test::run_zg({"devnet", "status"}, {file});
   EXPECT_EQ(status.exit_code, 2);
   EXPECT_NE(status.err.find("zg devnet up"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// --embedding-provider adds a provider of service type "embedding", recorded and stopped like the others.
+TEST(DevnetCli, EmbeddingProviderOnRequest) {
+  const auto dir = fresh_dir("cli-embedding");
+  const std::string file = "ZG_DEVNET_FILE=" + (dir / "devnet.json").string();
+  const auto up = test::run_zg({"devnet", "up", "--embedding-provider", "--no-finetune-provider", "--json"}, {file});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const auto state = up.json();
+  ASSERT_TRUE(state["embeddingProvider"].is_object()) << state.dump();
+  const int pid = state["embeddingProvider"]["pid"];
+  EXPECT_EQ(::kill(pid, 0), 0);
+  EXPECT_EQ(state["embeddingProvider"]["address"], "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955");
+  EXPECT_TRUE(state["finetuneProvider"].is_null());
+
+  const auto services = test::run_zg({"inference", "list-services", "--json"}, {file});
+  ASSERT_EQ(services.exit_code, 0) << services.err;
+  EXPECT_NE(services.out.find("zg-embed-1"), std::string::npos) << services.out;
+  EXPECT_NE(services.out.find("\"embedding\""), std::string::npos) << services.out;
+
+  const auto down = test::run_zg({"devnet", "down"}, {file});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_TRUE(zg::wait_until([&] { return ::kill(pid, 0) != 0; }, std::chrono::seconds(10)));
   std::filesystem::remove_all(dir);
 }
 
