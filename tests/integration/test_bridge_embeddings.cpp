@@ -189,15 +189,12 @@ TEST_F(BridgeEmbeddingsTest, CompletionsAreRefusedBecauseNoBrokerServesThem) {
 TEST_F(BridgeEmbeddingsTest, ChatWithTheEmbeddingModelIsRefusedClearly) {
   const json body = {{"model", "0g/zg-embed-1"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
   const auto answer = http_post(bridge_->port(), "/v1/chat/completions", body.dump());
-  // The gateway still sends chat to a provider of any service type; the embedding provider answers
-  // the broker's "endpoint not supported" (its only billed route is /embeddings), the bridge passes
-  // that on as the provider's 400, and nothing is billed (the settlement case checks the total).
-  EXPECT_EQ(answer.status, 400) << answer.body;
+  // The gateway refuses before anything is sent: an embedding service has no chat route.
+  EXPECT_EQ(answer.status, 501) << answer.body;
   auto refusal = answer.json();
-  EXPECT_EQ(refusal["error"]["code"], "provider") << answer.body;
+  EXPECT_EQ(refusal["error"]["code"], "unsupported") << answer.body;
   const auto message = error_message(answer);
-  EXPECT_NE(message.find("endpoint not supported"), std::string::npos) << message;
-  EXPECT_NE(lower(message).find(lower(embedding_provider().checksummed())), std::string::npos) << message;
+  EXPECT_NE(message.find("service type \"embedding\") do not offer /v1/chat/completions"), std::string::npos) << message;
   EXPECT_TRUE(answer.header("X-ZG-Fee-Neuron").empty());
 }
 

@@ -374,7 +374,8 @@ TEST_F(GatewayTest, ConcurrentRequestsAllSucceedOverPooledConnections) {
   for (auto& worker : workers) verified += worker.get();
   EXPECT_EQ(verified, kThreads * kEach);
   // Connections went back to A's pool for reuse, no more than ran at once.
-  for (const auto& p : gateway_->health()["providers"]) {
+  const auto health = gateway_->health();  // a named value: the loop must not walk a destroyed temporary
+  for (const auto& p : health["providers"]) {
     if (p["address"] != provider_a_.checksummed()) continue;
     EXPECT_GE(p["idle_connections"].get<int>(), 1);
     EXPECT_LE(p["idle_connections"].get<int>(), kThreads + 1);

@@ -130,7 +130,9 @@ TEST(GatewayRouting, PathsByServiceType) {
   EXPECT_FALSE(proxy_path_for("/v1/embeddings", "chatbot"));
   EXPECT_FALSE(proxy_path_for("/v1/completions", "chatbot"));
   EXPECT_EQ(proxy_path_for("/v1/embeddings", "embeddings"), "/v1/proxy/embeddings");
-  EXPECT_EQ(proxy_path_for("/v1/completions", "completions"), "/v1/proxy/completions");
+  EXPECT_EQ(proxy_path_for("/v1/embeddings", "embedding"), "/v1/proxy/embeddings");
+  EXPECT_FALSE(proxy_path_for("/v1/chat/completions", "embedding"));
+  EXPECT_FALSE(proxy_path_for("/v1/completions", "completions"));
   EXPECT_TRUE(is_known_path("/v1/embeddings"));
   EXPECT_FALSE(is_known_path("/v1/images/generations"));
 }

@@ -449,7 +449,7 @@ json Gateway::Impl::handle(std::uint64_t request_id, std::string_view path, std:
   if (!sink.on_data) throw GatewayError(Failure::invalid, 400, "the response sink has no on_data");
   if (!is_known_path(path)) {
     throw GatewayError(Failure::not_found, 404, "unknown path " + std::string(path) +
-                                                    " (0G models serve /v1/chat/completions, /v1/completions, /v1/embeddings)");
+                                                    " (0G models serve /v1/chat/completions and /v1/embeddings)");
   }
   ModelMember member;
   ModelRef ref;

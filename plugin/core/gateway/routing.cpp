@@ -20,11 +20,9 @@ bool is_known_path(std::string_view client_path) {
 }
 
 std::optional<std::string_view> proxy_path_for(std::string_view client_path, std::string_view service_type) {
-  if (client_path == kChat) return "/v1/proxy/chat/completions";
-  if (client_path == kCompletions && one_of(service_type, {"completions", "completion", "text-generation"})) {
-    return "/v1/proxy/completions";
-  }
-  if (client_path == kEmbeddings && one_of(service_type, {"embeddings", "embedding"})) return "/v1/proxy/embeddings";
+  if (client_path == kChat && service_type == "chatbot") return "/v1/proxy/chat/completions";
+  if (client_path == kEmbeddings && one_of(service_type, {"embedding", "embeddings"})) return "/v1/proxy/embeddings";
+  // /v1/completions: no 0G broker route serves it (TargetRoute in the broker's api/inference/const/const.go).
   return std::nullopt;
 }
 

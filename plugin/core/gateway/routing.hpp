@@ -13,8 +13,8 @@
 namespace zg::gateway {
 
 // The provider route for a client path, or nullopt when the service type does not offer it:
-// /v1/chat/completions always; /v1/completions for "completions"/"text-generation" services;
-// /v1/embeddings for "embeddings"/"embedding" services.
+// /v1/chat/completions for "chatbot" services, /v1/embeddings for "embedding" ones; /v1/completions
+// never (the 0G broker has no such route).
 std::optional<std::string_view> proxy_path_for(std::string_view client_path, std::string_view service_type);
 // True when the gateway knows the path at all (else the request is invalid, not unsupported).
 bool is_known_path(std::string_view client_path);
