@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -72,7 +73,8 @@ alignas(64) constexpr auto kRepack = [] {
 }();
 
 bool vbmi_available() noexcept {
-  static const bool available = __builtin_cpu_supports("avx512vbmi") != 0 && __builtin_cpu_supports("avx512bw") != 0;
+  static const bool available = __builtin_cpu_supports("avx512vbmi") != 0 && __builtin_cpu_supports("avx512bw") != 0 &&
+                                std::getenv("ZG_NO_AVX512") == nullptr;  // as in keccak_x8.cpp
   return available;
 }
 
