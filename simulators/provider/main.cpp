@@ -1,43 +1,27 @@
 // zg-provider-sim: a 0G inference provider with the upstream Go broker's rules, for the devnet and
 // tests. Prints "listening on 127.0.0.1:<port>" once it serves (after --register, if asked);
 // SIGTERM/SIGINT stop it after a last settlement round.
-#include <pthread.h>
-#include <signal.h>
-
-#include <atomic>
-#include <iostream>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "account_cache.hpp"
 #include "common/error.hpp"
-#include "crypto/keccak.hpp"
 #include "provider_config.hpp"
 #include "provider_server.hpp"
 #include "settlement.hpp"
-#include "wallet/key_source.hpp"
+#include "simulator_main.hpp"
 
 namespace {
 
 using namespace zg;
 using namespace zg::provider;
 
-std::mutex log_mutex;
-void log_line(const std::string& line) {
-  std::lock_guard lock(log_mutex);
-  std::cerr << "zg-provider-sim: " << line << std::endl;
-}
+using sim::load_key;
 
-crypto::PrivateKey load_key(const std::optional<std::filesystem::path>& file, const char* variable) {
-  return wallet::load_private_key(wallet::KeySource{file, variable});
-}
+const sim::LogLine logger("zg-provider-sim");
+void log_line(const std::string& line) { logger(line); }
 
 // A fixed key that is not the TEE signer: --sign-with-wrong-key.
-crypto::PrivateKey wrong_key() {
-  const auto secret = crypto::keccak256(as_bytes("zg-provider-sim: not the TEE signer"));
-  return crypto::PrivateKey(std::span<const std::uint8_t, 32>(secret));
-}
+crypto::PrivateKey wrong_key() { return sim::not_the_tee_key("zg-provider-sim: not the TEE signer"); }
 
 void register_service(const ProviderConfig& config, contracts::InferenceServing& inference, eth::TxSender& provider,
                       const eth::Address& tee_signer, int port, eth::RpcClient& rpc, std::uint64_t chain_id) {
@@ -87,23 +71,9 @@ int run(const ProviderConfig& config) {
   Settler settler({rpc, inference, provider_sender, tee_key, chain_id}, fees, accounts, log_line);
   settler.start(config.settle_interval);
 
-  std::atomic<bool> stopping{false};
-  std::thread signal_waiter([&] {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    int received = 0;
-    sigwait(&signals, &received);
-    stopping = true;
-    server.stop();
-  });
-  std::cout << "listening on 127.0.0.1:" << port << std::endl;
   log_line("provider " + provider.checksummed() + ", TEE signer " + tee_signer.checksummed() + ", " +
            config.service_type + " model " + config.model);
-  const bool served = server.listen();
-  if (!stopping.exchange(true)) pthread_kill(signal_waiter.native_handle(), SIGTERM);
-  signal_waiter.join();
+  const bool served = sim::serve_until_signal(port, [&] { return server.listen(); }, [&] { server.stop(); });
   settler.stop();
   settler.settle_all();  // what was served is billed before the provider goes away
   log_line("stopped");
@@ -113,24 +83,8 @@ int run(const ProviderConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every thread inherits this mask, so only the waiter thread sees SIGTERM/SIGINT.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  try {
-    const std::vector<std::string_view> args(argv + 1, argv + argc);
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << provider_usage();
-      return 0;
-    }
-    return run(parse_provider_args(args));
-  } catch (const UsageError& error) {
-    std::cerr << "zg-provider-sim: " << error.what() << "\n";
-    return 2;
-  } catch (const std::exception& error) {
-    std::cerr << "zg-provider-sim: " << error.what() << "\n";
-    return 1;
-  }
+  return zg::sim::simulator_main("zg-provider-sim", argc, argv, zg::provider::provider_usage,
+                                 [](std::span<const std::string_view> args) {
+                                   return run(zg::provider::parse_provider_args(args));
+                                 });
 }

@@ -1,23 +1,22 @@
 #include "provider_config.hpp"
 
 #include <algorithm>
-#include <charconv>
+#include <limits>
 #include <functional>
 #include <map>
 
 #include "common/error.hpp"
+#include "simulator_main.hpp"
 
 namespace zg::provider {
 
 namespace {
 
+// The simulator's counts are 32-bit: a larger number is refused, not wrapped.
 unsigned parse_count(std::string_view flag, std::string_view text) {
-  unsigned value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size()) {
-    throw UsageError(std::string(flag) + " expects a non-negative whole number, got \"" + std::string(text) + "\"");
-  }
-  return value;
+  const auto value = sim::parse_count(flag, text);
+  if (value > std::numeric_limits<unsigned>::max()) throw UsageError(std::string(flag) + " is too large: " + std::string(text));
+  return static_cast<unsigned>(value);
 }
 
 eth::Uint256 parse_neuron(std::string_view flag, std::string_view text) {
@@ -104,23 +103,7 @@ const std::map<std::string_view, SwitchSetter>& switch_flags() {
 
 ProviderConfig parse_provider_args(std::span<const std::string_view> args) {
   ProviderConfig config;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view flag = args[i];
-    if (const auto found = switch_flags().find(flag); found != switch_flags().end()) {
-      found->second(config);
-      continue;
-    }
-    const auto found = value_flags().find(flag);
-    if (found == value_flags().end()) throw UsageError("unknown option " + std::string(flag) + "\n" + provider_usage());
-    if (i + 1 == args.size()) throw UsageError(std::string(flag) + " needs a value");
-    try {
-      found->second(config, args[++i]);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const Error& error) {
-      throw UsageError(std::string(flag) + ": " + error.what());
-    }
-  }
+  sim::OptionTable<ProviderConfig>{switch_flags(), value_flags()}.parse(args, config, provider_usage());
   if (config.rpc_url.empty()) throw UsageError("--rpc URL is required (the chain the provider bills on)");
   if (config.service_type == kServiceTypeEmbedding) {
     if (std::find(args.begin(), args.end(), "--model") == args.end()) config.model = "zg-embed-1";

@@ -11,6 +11,7 @@
 #include "chat_model.hpp"
 #include "quote.hpp"
 #include "sse_writer.hpp"
+#include "simulator_main.hpp"
 #include "upstream_model.hpp"
 
 namespace zg::provider {
@@ -79,14 +80,7 @@ ProviderServer::ProviderServer(ProviderParts parts)
 
 ProviderServer::~ProviderServer() = default;
 
-int ProviderServer::bind() {
-  const int port = parts_.config.port == 0 ? server_->bind_to_any_port("127.0.0.1")
-                                           : (server_->bind_to_port("127.0.0.1", parts_.config.port)
-                                                  ? parts_.config.port
-                                                  : -1);
-  if (port <= 0) throw IoError("cannot listen on 127.0.0.1:" + std::to_string(parts_.config.port));
-  return port;
-}
+int ProviderServer::bind() { return sim::bind_loopback(*server_, parts_.config.port); }
 
 bool ProviderServer::listen() { return server_->listen_after_bind(); }
 

@@ -4,16 +4,13 @@
 //
 //   zg-storage-sim --rpc http://127.0.0.1:8545 --flow 0x... [--port 0] [--corrupt-downloads]
 #include <httplib.h>
-#include <pthread.h>
-#include <signal.h>
 
 #include <iostream>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "common/error.hpp"
+#include "simulator_main.hpp"
 #include "storage_node.hpp"
 
 namespace {
@@ -34,31 +31,21 @@ constexpr const char* kUsage =
     "  Flow.submit is on chain and every segment only with a valid proof. Tests can make it serve\n"
     "  corrupted segments: --corrupt-downloads (all), or admin_corruptSegment(root, index).\n";
 
-SimOptions parse_args(const std::vector<std::string_view>& args) {
+SimOptions parse_args(std::span<const std::string_view> args) {
+  static const sim::OptionTable<SimOptions> table{
+      {{"--corrupt-downloads", [](SimOptions& o) { o.corrupt_downloads = true; }}},
+      {
+          {"--rpc", [](SimOptions& o, std::string_view v) { o.rpc_url = v; }},
+          {"--flow", [](SimOptions& o, std::string_view v) { o.flow = eth::Address::from_hex(v); }},
+          {"--port",
+           [](SimOptions& o, std::string_view v) {
+             const auto port = sim::parse_count("--port", v);
+             if (port > 65535) throw UsageError("--port must be 0..65535");
+             o.port = static_cast<int>(port);
+           }},
+      }};
   SimOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw UsageError(std::string(args[i]) + " needs a value");
-      return std::string(args[++i]);
-    };
-    if (args[i] == "--rpc") {
-      options.rpc_url = value();
-    } else if (args[i] == "--flow") {
-      options.flow = eth::Address::from_hex(value());
-    } else if (args[i] == "--port") {
-      const auto text = value();
-      try {
-        options.port = std::stoi(text);
-      } catch (const std::exception&) {
-        throw UsageError("--port needs a number, got " + text);
-      }
-      if (options.port < 0 || options.port > 65535) throw UsageError("--port must be 0..65535");
-    } else if (args[i] == "--corrupt-downloads") {
-      options.corrupt_downloads = true;
-    } else {
-      throw UsageError("unknown option " + std::string(args[i]) + "\n" + kUsage);
-    }
-  }
+  table.parse(args, options, kUsage);
   if (options.rpc_url.empty() || !options.flow) throw UsageError(std::string("--rpc and --flow are required\n") + kUsage);
   return options;
 }
@@ -144,49 +131,16 @@ int run(const SimOptions& options) {
   // default closes a connection after 5 requests, which costs a reconnect every 5 segments).
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(1u << 20);
-  const int port = options.port == 0 ? server.bind_to_any_port("127.0.0.1")
-                                     : (server.bind_to_port("127.0.0.1", options.port) ? options.port : -1);
-  if (port <= 0) throw IoError("cannot listen on 127.0.0.1:" + std::to_string(options.port));
+  const int port = sim::bind_loopback(server, options.port);
   node.set_self_url("http://127.0.0.1:" + std::to_string(port));
-
-  std::thread signal_waiter([&server] {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    int received = 0;
-    sigwait(&signals, &received);
-    server.stop();
-  });
-  std::cout << "listening on 127.0.0.1:" << port << std::endl;
   std::cerr << "zg-storage-sim: following Flow " << options.flow->checksummed() << " on " << rpc.display_url() << std::endl;
-  const bool served = server.listen_after_bind();
-  pthread_kill(signal_waiter.native_handle(), SIGTERM);
-  signal_waiter.join();
+  const bool served = sim::serve_until_signal(port, [&] { return server.listen_after_bind(); }, [&] { server.stop(); });
   return served ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every thread inherits this mask, so only the waiter thread sees SIGTERM/SIGINT.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  try {
-    const std::vector<std::string_view> args(argv + 1, argv + argc);
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << kUsage;
-      return 0;
-    }
-    return run(parse_args(args));
-  } catch (const UsageError& error) {
-    std::cerr << "zg-storage-sim: " << error.what() << "\n";
-    return 2;
-  } catch (const std::exception& error) {
-    std::cerr << "zg-storage-sim: " << error.what() << "\n";
-    return 1;
-  }
+  return zg::sim::simulator_main("zg-storage-sim", argc, argv, [] { return std::string(kUsage); },
+                                 [](std::span<const std::string_view> args) { return run(parse_args(args)); });
 }
