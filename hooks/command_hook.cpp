@@ -45,7 +45,8 @@ class Fd {
   int fd_;
 };
 
-// Writes all of `input` before `deadline`; false when the program stopped reading or time ran out.
+// Writes all of `input` before `deadline`; false when the program stopped reading or time ran out
+// (`error` is set only for a failure that is ours to report, not for a program that did not read).
 // The worker thread blocks SIGPIPE, so a program that exits without reading gives EPIPE here.
 bool feed_stdin(int fd, std::string_view input, Clock::time_point deadline, std::string& error) {
   while (!input.empty()) {
@@ -55,6 +56,9 @@ bool feed_stdin(int fd, std::string_view input, Clock::time_point deadline, std:
     if (ready < 0 && errno == EINTR) continue;
     const ssize_t n = ::write(fd, input.data(), input.size());
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    // EPIPE: the program closed its stdin or already exited. A hook may ignore the event's JSON;
+    // whether it failed is what its exit status says, so that is what gets reported.
+    if (n < 0 && errno == EPIPE) return false;
     if (n < 0) {
       error = std::string("writing the event to its stdin failed: ") + std::strerror(errno);
       return false;

@@ -96,7 +96,23 @@ TEST_F(HooksCommand, ProgramThatIgnoresStdinDoesNotKillUs) {
     runner.enqueue(CommandHook{EventKind::model_imported, {quick.string()}, std::chrono::seconds(5)}, big);
     runner.wait_idle();
   }
-  SUCCEED();  // reaching here means the process survived
+  // We survived, and a hook that chose not to read its event and exited 0 is not reported as failed.
+  ASSERT_FALSE(logs.empty());
+  EXPECT_NE(logs.back().find(" ran"), std::string::npos) << logs.back();
+}
+
+TEST_F(HooksCommand, HookThatExitsWithoutReadingIsReportedByItsStatus) {
+  // The big event makes sure the write meets a closed pipe: the status must still be what is logged.
+  const auto fail = script("fail_unread.sh", "exit 9");
+  std::vector<std::string> logs;
+  {
+    CommandHookRunner runner([&](int, const std::string& line) { logs.push_back(line); });
+    const json big = {{"data", std::string(1 << 20, 'x')}};
+    runner.enqueue(CommandHook{EventKind::balance_low, {fail.string()}, std::chrono::seconds(5)}, big);
+    runner.wait_idle();
+  }
+  ASSERT_FALSE(logs.empty());
+  EXPECT_NE(logs.back().find("status 9"), std::string::npos) << logs.back();
 }
 
 TEST_F(HooksCommand, RunnerLogsAFailingHookByName) {
