@@ -193,33 +193,53 @@ void ProviderServer::serve_models(httplib::Response& res) {
                   "application/json");
 }
 
-// Gate first (as the broker: an unauthenticated caller learns nothing about the body), then the model.
-void ProviderServer::serve_chat(const httplib::Request& req, httplib::Response& res) {
+// Every billed route in the broker's order: the gate first (an unauthenticated caller learns nothing
+// about the body, not even that it is malformed), then the faults. `parse` parses the body (ParseError
+// for a bad one) and returns the JSON whose length prices the balance estimate. Returns the admitted
+// user, or nullopt once `res` holds the refusal.
+std::optional<eth::Address> ProviderServer::admit(const httplib::Request& req, httplib::Response& res,
+                                                  const std::function<std::string_view()>& parse) {
   const std::string authorization = req.get_header_value("Authorization");
-  std::optional<ChatRequest> request;
-  eth::Address user;
+  std::optional<eth::Address> user;
   try {
+    std::string_view priced;
     try {
-      request = parse_chat_request(req.body, parts_.config.model);
+      priced = parse();
     } catch (const ParseError& error) {
       parts_.gate.authenticate(authorization, now_unix_s());
-      return send_error(res, 400, error.what());
+      send_error(res, 400, error.what());
+      return std::nullopt;
     }
-    user = parts_.gate.admit_billed(authorization, request->messages_json, now_unix_s());
+    user = parts_.gate.admit_billed(authorization, priced, now_unix_s());
   } catch (const GateRejection& rejection) {
-    return send_error(res, rejection.status(), rejection.what());
+    send_error(res, rejection.status(), rejection.what());
+    return std::nullopt;
   }
   if (parts_.config.misbehaviour.delay.count() > 0) std::this_thread::sleep_for(parts_.config.misbehaviour.delay);
-  if (consume_failure()) return send_error(res, 500, "simulated provider failure (--fail-with-5xx)");
+  if (consume_failure()) {
+    send_error(res, 500, "simulated provider failure (--fail-with-5xx)");
+    return std::nullopt;
+  }
+  return user;
+}
+
+// Gate first (as the broker: an unauthenticated caller learns nothing about the body), then the model.
+void ProviderServer::serve_chat(const httplib::Request& req, httplib::Response& res) {
+  std::optional<ChatRequest> request;
+  const auto user = admit(req, res, [&] {
+    request = parse_chat_request(req.body, parts_.config.model);
+    return std::string_view(request->messages_json);
+  });
+  if (!user) return;
 
   const std::string chat_id = new_chat_id();
   set_answer_headers(res, chat_id);
   try {
-    if (parts_.config.upstream_url.empty()) return send_local_answer(res, user, chat_id, *request);
-    if (request->stream) return relay_upstream_stream(res, user, chat_id, *request);
+    if (parts_.config.upstream_url.empty()) return send_local_answer(res, *user, chat_id, *request);
+    if (request->stream) return relay_upstream_stream(res, *user, chat_id, *request);
     auto reply = ask_upstream(parts_.config.upstream_url, request->forwarded_body, false);
     const std::string body = joined(reply.parts);
-    record_chat(user, chat_id, *request, body, reply.usage);
+    record_chat(*user, chat_id, *request, body, reply.usage);
     res.set_content(body, reply.content_type);
   } catch (const IoError& error) {
     res.headers.erase("ZG-Res-Key");  // no answer, nothing to look up
@@ -230,29 +250,19 @@ void ProviderServer::serve_chat(const httplib::Request& req, httplib::Response& 
 // The embeddings route: the same gate, faults, signature and bill as chat; always one JSON answer
 // (the OpenAI embeddings API has no stream), billed on input tokens only.
 void ProviderServer::serve_embeddings(const httplib::Request& req, httplib::Response& res) {
-  const std::string authorization = req.get_header_value("Authorization");
   std::optional<EmbeddingRequest> request;
-  eth::Address user;
-  try {
-    try {
-      request = parse_embedding_request(req.body, parts_.config.model);
-    } catch (const ParseError& error) {
-      parts_.gate.authenticate(authorization, now_unix_s());
-      return send_error(res, 400, error.what());
-    }
-    // The chat gate prices json.Marshal(messages); for embeddings the same estimate over `input`.
-    user = parts_.gate.admit_billed(authorization, request->input_json, now_unix_s());
-  } catch (const GateRejection& rejection) {
-    return send_error(res, rejection.status(), rejection.what());
-  }
-  if (parts_.config.misbehaviour.delay.count() > 0) std::this_thread::sleep_for(parts_.config.misbehaviour.delay);
-  if (consume_failure()) return send_error(res, 500, "simulated provider failure (--fail-with-5xx)");
+  // The chat gate prices json.Marshal(messages); for embeddings the same estimate over `input`.
+  const auto user = admit(req, res, [&] {
+    request = parse_embedding_request(req.body, parts_.config.model);
+    return std::string_view(request->input_json);
+  });
+  if (!user) return;
 
   const std::string chat_id = new_chat_id();
   set_answer_headers(res, chat_id);
   const std::string body = embedding_body(*request);
   // Signed and billed before the first byte goes out, as the broker caches the signature first.
-  record_embedding(user, chat_id, *request, body);
+  record_embedding(*user, chat_id, *request, body);
   res.set_content(body, "application/json");
 }
 

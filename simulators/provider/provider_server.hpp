@@ -50,6 +50,8 @@ class ProviderServer {
 
  private:
   void install_routes();
+  std::optional<eth::Address> admit(const httplib::Request& req, httplib::Response& res,
+                                    const std::function<std::string_view()>& parse);
   void serve_chat(const httplib::Request& req, httplib::Response& res);
   void serve_embeddings(const httplib::Request& req, httplib::Response& res);
   void serve_unsettled_fee(const httplib::Request& req, httplib::Response& res);

@@ -182,13 +182,17 @@ std::optional<int> port_after(std::string_view text, std::string_view marker) {
 
 }  // namespace
 
+std::string read_log(const std::filesystem::path& log) {
+  std::ifstream in(log, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 std::optional<int> wait_for_listening_port(ChildProcess& child, const std::filesystem::path& log,
                                            std::string_view marker, std::chrono::milliseconds timeout) {
   std::optional<int> port;
   wait_until(
       [&] {
-        std::ifstream in(log, std::ios::binary);
-        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string text = read_log(log);
         port = port_after(text, marker);
         return port.has_value() || !child.running();
       },

@@ -46,6 +46,10 @@ class ChildProcess {
 bool stop_process_by_pid(int pid, const std::string& expected_name,
                          std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
 
+// What a child has written to its log file so far (empty when it cannot be read): for error messages
+// and for watching a starting server.
+std::string read_log(const std::filesystem::path& log);
+
 // Servers we start print "<marker><port>" (e.g. "Listening on 127.0.0.1:") once they accept
 // connections. Watches `log` for it until `timeout`, or until `child` exits; returns the port.
 std::optional<int> wait_for_listening_port(ChildProcess& child, const std::filesystem::path& log,

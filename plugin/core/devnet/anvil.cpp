@@ -1,22 +1,11 @@
 #include "devnet/anvil.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <optional>
 
 #include "common/error.hpp"
 #include "devnet/npm_tools.hpp"
 
 namespace zg::devnet {
-namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
-
 Anvil::Anvil(ChildProcess process, int port)
     : process_(std::move(process)), port_(port), rpc_url_("http://127.0.0.1:" + std::to_string(port)) {}
 
@@ -33,7 +22,7 @@ Anvil Anvil::start(const AnvilOptions& options) {
   const auto port = wait_for_listening_port(process, options.log_file, "Listening on 127.0.0.1:", std::chrono::seconds(30));
   if (!port) {
     process.stop();
-    throw IoError("anvil did not start (log: " + options.log_file.string() + "):\n" + read_file(options.log_file));
+    throw IoError("anvil did not start (log: " + options.log_file.string() + "):\n" + read_log(options.log_file));
   }
   return Anvil(std::move(process), *port);
 }

@@ -1,22 +1,11 @@
 #include "devnet/simulator_process.hpp"
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 
 namespace zg::devnet {
-namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
-
 std::filesystem::path find_simulator_binary(const std::string& name, const char* env_var, const std::string& build_subdir) {
   if (const char* env = std::getenv(env_var); env != nullptr && *env != '\0') return env;
   std::error_code ec;
@@ -49,7 +38,7 @@ RunningSimulator start_simulator(std::vector<std::string> argv, const std::files
   const auto port = wait_for_listening_port(process, log, "listening on 127.0.0.1:", std::chrono::seconds(60));
   if (!port) {
     process.stop();
-    throw IoError(name + " did not start (log: " + log.string() + "):\n" + read_file(log));
+    throw IoError(name + " did not start (log: " + log.string() + "):\n" + read_log(log));
   }
   return RunningSimulator{std::move(process), "http://127.0.0.1:" + std::to_string(*port)};
 }
