@@ -3,6 +3,7 @@
 // same plaintext as finetune::decrypt_model whatever the piece sizes, and the same refusals).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -86,6 +87,12 @@ TEST(SegmentBase64, RefusesWhatTheReferenceRefusesWithTheSameMessage) {
       EXPECT_EQ(error_of([&] { (void)fast_decode(text); }), expected) << at << " " << static_cast<int>(bad_char);
     }
   }
+}
+
+// The `.scalar` ctest runs of the storage tests set ZG_NO_AVX512: they must really be on the fallback.
+TEST(KeccakX8, NoAvx512SwitchSelectsTheScalarCode) {
+  if (std::getenv("ZG_NO_AVX512") == nullptr) GTEST_SKIP() << "only in the ZG_NO_AVX512 run";
+  EXPECT_FALSE(storage::keccak_x8_available());
 }
 
 TEST(KeccakX8, EachLaneEqualsKeccak256AtEveryLengthAroundTheRate) {
