@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <utility>
@@ -203,6 +204,68 @@ TEST(ProviderClient, SignatureFetchEncodesTheIdAndModel) {
   EXPECT_EQ(seen_model, "org/model a");
   EXPECT_EQ(record.text, "a:b");
   EXPECT_EQ(record.signing_algo, "ecdsa");
+}
+
+// For an http:// provider the signature fetch of sync verification rides the keep-alive connection
+// that forward() just used (no second connection per answer), under the service URL's path prefix.
+TEST(ProviderClient, SignatureFetchReusesTheForwardConnectionUnderThePrefix) {
+  Provider provider;
+  std::vector<int> ports;
+  std::vector<std::string> paths;
+  provider.server().Post("/svc/v1/proxy/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
+    ports.push_back(req.remote_port);
+    paths.push_back(req.path);
+    res.set_content(R"({"id":"chatcmpl-1","choices":[]})", "application/json");
+  });
+  provider.server().Get(R"(/svc/v1/proxy/signature/(.+))", [&](const httplib::Request& req, httplib::Response& res) {
+    ports.push_back(req.remote_port);
+    paths.push_back(req.path);
+    res.set_content(R"({"text":"a:b","signature":"0x02"})", "application/json");
+  });
+  broker::ProviderClient client(provider.url() + "svc/");
+  for (int round = 0; round < 2; ++round) {
+    const auto end = client.forward("/v1/proxy/chat/completions", R"({"model":"m"})", kAuth,
+                                    [](const broker::ForwardHead&) { return true; }, [](std::string_view) { return true; });
+    EXPECT_EQ(end, broker::ForwardEnd::completed);
+    EXPECT_EQ(client.signature("chatcmpl-1", "").signature, "0x02");
+  }
+  ASSERT_EQ(ports.size(), 4u);
+  EXPECT_EQ(std::count(ports.begin(), ports.end(), ports.front()), 4) << "a second connection was opened";
+  EXPECT_EQ(paths[1], "/svc/v1/proxy/signature/chatcmpl-1");
+}
+
+TEST(ProviderClient, SignatureFetchErrorCarriesTheStatusAndTheProviderText) {
+  Provider provider;
+  provider.server().Get(R"(/v1/proxy/signature/(.+))", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content(R"({"error":"chat not found"})", "application/json");
+  });
+  broker::ProviderClient client(provider.url());
+  try {
+    client.signature("missing", "m");
+    FAIL() << "no error";
+  } catch (const broker::ProviderError& e) {
+    EXPECT_EQ(e.status(), 404);
+    EXPECT_EQ(e.provider_message(), "chat not found");
+    EXPECT_NE(std::string(e.what()).find("signature of chat missing from http://127.0.0.1:"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ProviderClient, GetFromAProviderThatIsGoneIsAnIoError) {
+  std::string url;
+  {
+    Provider gone;
+    url = gone.url();
+  }
+  broker::ProviderClient client(url);
+  try {
+    client.quote();
+    FAIL() << "no error";
+  } catch (const broker::ProviderError&) {
+    FAIL() << "no HTTP status was received";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("TEE quote from http://127.0.0.1:"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ProviderClient, MalformedSignatureRecordIsAParseError) {

@@ -301,9 +301,47 @@ ChatResponse ProviderClient::chat_stream(const std::string& request_json, const 
 }
 
 std::string ProviderClient::get(const std::string& path, const std::string& what, const std::string* authorization) {
+  if (plain_) return get_plain(path, what, authorization);
   Exchange exchange{"GET", path, what, {}, authorization, {}, 0, {}, {}};
   send(exchange);
   return std::move(exchange.body);
+}
+
+// GET over the keep-alive connection of an http:// provider. The signature fetch of sync
+// verification runs once per answer on the gateway's hot path, right after forward() used the same
+// connection; through httplib it cost a fresh socket buffer, a header map and a poll per read.
+std::string ProviderClient::get_plain(const std::string& path, const std::string& what, const std::string* authorization) {
+  std::string request;
+  request.reserve(96 + base_path_.size() + path.size() + (authorization ? authorization->size() : 0));
+  request.append("GET ").append(base_path_).append(path).append(" HTTP/1.1\r\nHost: ").append(host_header_);
+  if (authorization) {
+    if (authorization->find_first_of("\r\n") != std::string::npos) throw UsageError("the session token is not one line");
+    request.append("\r\nAuthorization: ").append(*authorization);
+  }
+  request.append("\r\n\r\n");
+
+  int status = 0;
+  bool too_large = false;
+  std::string body;
+  const auto head_handler = [&](const gateway::HttpResponseHead& response) {
+    status = response.status;
+    return true;
+  };
+  const auto body_handler = [&](std::string_view bytes) {
+    if (body.size() + bytes.size() > options_.max_body_bytes) return !(too_large = true);
+    body.append(bytes);
+    return true;
+  };
+
+  const std::string context = what + " from " + display_url_;
+  std::lock_guard lock(mutex_);
+  const auto outcome = plain_->exchange(request, head_handler, body_handler);
+  if (too_large) throw IoError(context + ": answer larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+  if (outcome.error) {
+    throw IoError(context + " failed: " + *outcome.error + (outcome.timed_out ? " (no answer within the timeout)" : ""));
+  }
+  if (status < 200 || status >= 300) throw ProviderError(status, provider_error_text(body), context);
+  return body;
 }
 
 void ProviderClient::abort() noexcept {

@@ -126,14 +126,16 @@ class ProviderClient {
   struct Exchange;
   void send(Exchange& exchange);
   std::string get(const std::string& path, const std::string& what, const std::string* authorization);
+  std::string get_plain(const std::string& path, const std::string& what, const std::string* authorization);
 
   ProviderClientOptions options_;
   std::string base_path_;  // the URL's path prefix without a trailing '/'
   std::string display_url_;
   bool aborted() const noexcept;
 
-  // forward() to an http:// provider: our own keep-alive connection (a third of the bridge's CPU per
-  // 0G request went to httplib's client there); every other call and https go through httplib.
+  // forward() and GETs to an http:// provider: our own keep-alive connection (a third of the
+  // bridge's CPU per 0G request went to httplib's client there); chat(), chat_stream() and https go
+  // through httplib.
   ForwardEnd forward_plain(std::string_view proxy_path, std::string body, const std::string& authorization,
                            const std::function<bool(const ForwardHead&)>& on_head,
                            const std::function<bool(std::string_view bytes)>& on_data);
