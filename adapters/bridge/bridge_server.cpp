@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "gateway/http_server_bind.hpp"
 #include "openai_error.hpp"
 
 namespace zg::bridge {
@@ -212,12 +213,7 @@ BridgeServer::BridgeServer(BridgeOptions options, std::string api_key, LogSink l
 BridgeServer::~BridgeServer() = default;
 
 int BridgeServer::bind() {
-  int port = options_.port;
-  if (port == 0) {
-    port = server_->bind_to_any_port(options_.host);
-  } else if (!server_->bind_to_port(options_.host, port)) {
-    port = -1;
-  }
+  const int port = gateway::bind_http_server(*server_, options_.host, options_.port);
   if (port <= 0) throw IoError("cannot listen on " + options_.host + ":" + std::to_string(options_.port));
   return port;
 }

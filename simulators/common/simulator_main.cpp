@@ -13,6 +13,7 @@
 
 #include "common/bytes.hpp"
 #include "crypto/keccak.hpp"
+#include "gateway/http_server_bind.hpp"
 #include "wallet/key_source.hpp"
 
 namespace zg::sim {
@@ -51,8 +52,7 @@ int simulator_main(std::string_view program, int argc, char** argv, const std::f
 }
 
 int bind_loopback(httplib::Server& server, int port) {
-  const int bound = port == 0 ? server.bind_to_any_port("127.0.0.1")
-                              : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+  const int bound = gateway::bind_http_server(server, "127.0.0.1", port);
   if (bound <= 0) throw IoError("cannot listen on 127.0.0.1:" + std::to_string(port));
   return bound;
 }

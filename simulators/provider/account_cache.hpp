@@ -2,8 +2,16 @@
 // The provider's view of the chain: the user sub-accounts and its own Service, read through a cache
 // so a request only waits for the chain when an entry is missing or older than `max_age` (the
 // broker also works from a cache, so a revocation or a deposit takes effect after a delay).
+//
+// One chain read per entry at a time: when an entry expires under load, the first request reads
+// the chain and the others go on with the value it replaces, instead of every worker thread
+// queueing its own read on the one RPC connection (64 threads x one eth_call each stalled the whole
+// simulator for about a second every `max_age`, bench/README.md). A missing or invalidated entry
+// has no value to go on with: those requests wait for the one read in flight.
+//
 // The fetchers are injected, so the cache can be tested without a chain.
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -23,23 +31,30 @@ class AccountCache {
   // nullopt: the account does not exist on chain (as of the cached read).
   std::optional<contracts::InferenceAccount> account(const eth::Address& user);
   std::optional<contracts::InferenceService> service();
-  // Forces the next read of this user to go to the chain (after a settlement moved the balance).
+  // Forces the next read of this user to go to the chain (after a settlement moved the balance);
+  // requests for this user wait for that read.
   void invalidate(const eth::Address& user);
 
  private:
   using Clock = std::chrono::steady_clock;
-  struct CachedAccount {
-    std::optional<contracts::InferenceAccount> account;
+  template <typename T>
+  struct Entry {
+    std::optional<std::optional<T>> value;  // outer: read at least once (and not invalidated since)
     Clock::time_point fetched;
+    bool fetching = false;  // a thread is reading the chain for this entry
+    unsigned generation = 0;  // bumped by invalidate(): a read that started before it is not kept
   };
+  template <typename T, typename Fetch>
+  std::optional<T> read_through(Entry<T>& entry, const Fetch& fetch);
   bool fresh(Clock::time_point fetched) const { return Clock::now() - fetched < max_age_; }
 
   AccountFetcher fetch_account_;
   ServiceFetcher fetch_service_;
   std::chrono::milliseconds max_age_;
-  std::mutex mutex_;  // guards the maps; never held while the chain is read
-  std::map<eth::Address, CachedAccount> accounts_;
-  std::optional<std::pair<std::optional<contracts::InferenceService>, Clock::time_point>> service_;
+  std::mutex mutex_;  // guards the entries; never held while the chain is read
+  std::condition_variable fetched_;  // a read finished (or failed)
+  std::map<eth::Address, Entry<contracts::InferenceAccount>> accounts_;
+  Entry<contracts::InferenceService> service_;
 };
 
 }  // namespace zg::provider
