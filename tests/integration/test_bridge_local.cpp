@@ -173,6 +173,21 @@ TEST(BridgeLocalNoUpstreamTest, APluginThatCannotLoadStopsTheBridge) {
   std::filesystem::remove_all(dir);
 }
 
+// A second bridge on a port the first one holds must fail, not share the port with it (httplib's
+// default SO_REUSEPORT would let both listen and split the clients between them).
+TEST(BridgeLocalNoUpstreamTest, ASecondBridgeOnATakenPortFails) {
+  const auto dir = fresh_test_dir("taken-port");
+  BridgeProcess first({"--port", "0", "--no-plugin"}, {}, dir / "first.log");
+  ASSERT_GT(first.port(), 0) << first.log();
+  BridgeProcess second({"--port", std::to_string(first.port()), "--no-plugin"}, {}, dir / "second.log");
+  ASSERT_TRUE(zg::wait_until([&] { return !second.running(); }, std::chrono::seconds(10))) << second.log();
+  EXPECT_NE(second.stop(), std::optional<int>(0));
+  EXPECT_NE(second.log().find("cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+      << second.log();
+  EXPECT_EQ(http_get(first.port(), "/health").status, 200);  // the first one still serves
+  std::filesystem::remove_all(dir);
+}
+
 TEST(BridgeLocalNoUpstreamTest, RefusesAPrivateKeyOnTheCommandLine) {
   const auto err = std::filesystem::temp_directory_path() / ("zg-bridge-test-err-" + std::to_string(::getpid()));
   const std::string command = shell_quote(ZG_BRIDGE_PATH) + " --port 0 --private-key 0xabc >/dev/null 2>" + shell_quote(err.string());
