@@ -22,6 +22,7 @@
 #include "contracts/finetune_serving.hpp"
 #include "crypto/keccak.hpp"
 #include "devnet/devnet_file.hpp"
+#include "devnet/finetune_provider_process.hpp"
 #include "finetune/model_archive.hpp"
 
 namespace {
@@ -48,17 +49,6 @@ constexpr const char* kOtherKey = "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b
 constexpr const char* kConfig =
     R"({"neftune_noise_alpha":5,"num_train_epochs":1,"per_device_train_batch_size":2,"learning_rate":0.0002,"max_steps":3})";
 
-fs::path simulator_path() {
-  if (const char* configured = std::getenv("ZG_FINETUNE_SIM")) return configured;
-  const auto self = fs::read_symlink("/proc/self/exe");  // tests/ sits next to simulators/ in the build tree
-  return self.parent_path().parent_path() / "simulators" / "finetune" / "zg-finetune-sim";
-}
-
-void write_private_file(const fs::path& path, const std::string& text) {
-  std::ofstream(path) << text << "\n";
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
-}
-
 std::string read_text(const fs::path& path) { return test::slurp(path); }
 
 struct Simulator {
@@ -78,11 +68,11 @@ class FinetuneCliTest : public ::testing::Test {
     ASSERT_EQ(up.exit_code, 0) << up.err;
     state_ = devnet::DevnetState::load(dir_ / "devnet.json");
     key_file_ = dir_ / "user.key";
-    write_private_file(key_file_, state_.account("user").private_key);
+    test::write_private_file(key_file_, state_.account("user").private_key);
     other_key_file_ = dir_ / "other.key";
-    write_private_file(other_key_file_, kOtherKey);
-    write_private_file(dir_ / "tee.key", state_.account("tee-signer").private_key);
-    write_private_file(dir_ / "owner.key", state_.account("owner").private_key);
+    test::write_private_file(other_key_file_, kOtherKey);
+    test::write_private_file(dir_ / "tee.key", state_.account("tee-signer").private_key);
+    test::write_private_file(dir_ / "owner.key", state_.account("owner").private_key);
     std::ofstream(dir_ / "params.json") << kConfig;
     std::ofstream(dir_ / "train.jsonl") << R"({"instruction":"Say hi","input":"","output":"hi"})" << "\n"
                                         << R"({"messages":[{"role":"user","content":"2+2?"},{"role":"assistant","content":"4"}]})"
@@ -97,13 +87,13 @@ class FinetuneCliTest : public ::testing::Test {
   }
 
   static void start_simulator(const std::string& name, const std::string& key) {
-    write_private_file(dir_ / (name + ".key"), key);
+    test::write_private_file(dir_ / (name + ".key"), key);
     Simulator sim;
     sim.plaintext_dir = dir_ / (name + "-plaintext");
     sim.address = eth::Address::from_public_key(crypto::PrivateKey::from_hex(key).public_key()).checksummed();
     ProcessOptions options;
     const auto log = dir_ / (name + ".log");
-    options.argv = {simulator_path().string(), "--rpc", state_.rpc_url, "--finetune-contract",
+    options.argv = {devnet::finetune_simulator_binary().string(), "--rpc", state_.rpc_url, "--finetune-contract",
                     state_.contracts.finetune.checksummed(), "--provider-key-file", (dir_ / (name + ".key")).string(),
                     "--tee-key-file", (dir_ / "tee.key").string(), "--owner-key-file", (dir_ / "owner.key").string(),
                     "--register", "--settle-interval-ms", "200", "--data-dir", (dir_ / (name + "-data")).string(),

@@ -30,7 +30,9 @@
 #include "crypto/eip191.hpp"
 #include "crypto/eip712.hpp"
 #include "crypto/keccak.hpp"
+#include "cli_runner.hpp"
 #include "devnet/devnet.hpp"
+#include "devnet/finetune_provider_process.hpp"
 #include "eth/uint256.hpp"
 #include "finetune/model_cipher.hpp"
 #include "storage/merkle.hpp"
@@ -47,16 +49,6 @@ constexpr const char* kParams =
 constexpr const char* kStrangerKey = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";  // anvil #5
 constexpr std::uint64_t kAckTimeout = 600;
 
-std::filesystem::path simulator_path() {
-  if (const char* configured = std::getenv("ZG_FINETUNE_SIM")) return configured;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe");
-  return self.parent_path().parent_path() / "simulators" / "finetune" / "zg-finetune-sim";
-}
-
-void write_key_file(const std::filesystem::path& path, const std::string& key) {
-  std::ofstream(path) << key << "\n";
-  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-}
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -158,12 +150,12 @@ class FinetuneSimTest : public ::testing::Test {
   static eth::Address tee_signer() { return state().account("tee-signer").address; }
 
   static void start_simulator() {
-    write_key_file(dir_ / "provider.key", state().account("finetune-provider").private_key);
-    write_key_file(dir_ / "tee.key", state().account("tee-signer").private_key);
-    write_key_file(dir_ / "owner.key", state().account("owner").private_key);
+    zg::test::write_private_file(dir_ / "provider.key", state().account("finetune-provider").private_key);
+    zg::test::write_private_file(dir_ / "tee.key", state().account("tee-signer").private_key);
+    zg::test::write_private_file(dir_ / "owner.key", state().account("owner").private_key);
     log_ = dir_ / "finetune-sim.log";
     ProcessOptions options;
-    options.argv = {simulator_path().string(), "--rpc", state().rpc_url, "--finetune-contract",
+    options.argv = {devnet::finetune_simulator_binary().string(), "--rpc", state().rpc_url, "--finetune-contract",
                     state().contracts.finetune.checksummed(), "--provider-key-file", (dir_ / "provider.key").string(),
                     "--tee-key-file", (dir_ / "tee.key").string(), "--owner-key-file", (dir_ / "owner.key").string(),
                     "--register", "--data-dir", (dir_ / "data").string(), "--plaintext-dir",

@@ -23,6 +23,7 @@
 #include "common/process.hpp"
 #include "crypto/secp256k1.hpp"
 #include "devnet/devnet_file.hpp"
+#include "devnet/finetune_provider_process.hpp"
 #include "eth/address.hpp"
 #include "gateway/gateway.hpp"
 #include "zg/plugin.h"
@@ -41,17 +42,6 @@ const std::map<std::string, std::string> kProviderKeys = {
 constexpr const char* kKeyVariable = "ZG_HOOK_EVENTS_TEST_KEY";
 constexpr const char* kParams =
     R"({"neftune_noise_alpha":5,"num_train_epochs":1,"per_device_train_batch_size":2,"learning_rate":0.0002,"max_steps":3})";
-
-fs::path finetune_simulator_path() {
-  if (const char* configured = std::getenv("ZG_FINETUNE_SIM")) return configured;
-  const auto self = fs::read_symlink("/proc/self/exe");  // tests/ sits next to simulators/ in the build tree
-  return self.parent_path().parent_path() / "simulators" / "finetune" / "zg-finetune-sim";
-}
-
-void write_private_file(const fs::path& path, const std::string& text) {
-  std::ofstream(path) << text << "\n";
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
-}
 
 std::vector<json> json_lines(const fs::path& file) {
   std::vector<json> events;
@@ -104,9 +94,9 @@ class HookEventsTest : public ::testing::Test {
     ASSERT_EQ(up.exit_code, 0) << up.err;
     state_ = devnet::DevnetState::load(dir_ / "devnet.json");
     key_file_ = dir_ / "user.key";
-    write_private_file(key_file_, state_.account("user").private_key);
-    write_private_file(dir_ / "tee.key", state_.account("tee-signer").private_key);
-    write_private_file(dir_ / "owner.key", state_.account("owner").private_key);
+    test::write_private_file(key_file_, state_.account("user").private_key);
+    test::write_private_file(dir_ / "tee.key", state_.account("tee-signer").private_key);
+    test::write_private_file(dir_ / "owner.key", state_.account("owner").private_key);
     std::ofstream(dir_ / "params.json") << kParams;
     std::ofstream(dir_ / "train.jsonl") << R"({"instruction":"Say hi","input":"","output":"hi"})" << "\n";
     // The hook: appends its stdin to the file named by argv[1]. It sleeps first, so an event line that
@@ -129,10 +119,10 @@ class HookEventsTest : public ::testing::Test {
   }
 
   static void start_simulator(const std::string& name, const std::string& key) {
-    write_private_file(dir_ / (name + ".key"), key);
+    test::write_private_file(dir_ / (name + ".key"), key);
     ProcessOptions options;
     const auto log = dir_ / (name + ".log");
-    options.argv = {finetune_simulator_path().string(), "--rpc", state_.rpc_url, "--finetune-contract",
+    options.argv = {devnet::finetune_simulator_binary().string(), "--rpc", state_.rpc_url, "--finetune-contract",
                     state_.contracts.finetune.checksummed(), "--provider-key-file", (dir_ / (name + ".key")).string(),
                     "--tee-key-file", (dir_ / "tee.key").string(), "--owner-key-file", (dir_ / "owner.key").string(),
                     "--register", "--settle-interval-ms", "200", "--data-dir", (dir_ / (name + "-data")).string()};

@@ -26,7 +26,9 @@
 #include "contracts/inference_serving.hpp"
 #include "contracts/ledger_manager.hpp"
 #include "crypto/sha256.hpp"
+#include "cli_runner.hpp"
 #include "devnet/devnet.hpp"
+#include "devnet/provider_process.hpp"
 
 namespace {
 
@@ -38,18 +40,6 @@ constexpr const char* kStrangerKey = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be03
 constexpr const char* kPoorUserKey = "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e";
 const eth::Uint256 kInputPrice{1'000'000'000};
 const eth::Uint256 kOutputPrice{3'000'000'000};
-
-std::filesystem::path simulator_path() {
-  if (const char* configured = std::getenv("ZG_PROVIDER_SIM")) return configured;
-  // tests/ sits next to simulators/ in the build tree.
-  const auto self = std::filesystem::read_symlink("/proc/self/exe");
-  return self.parent_path().parent_path() / "simulators" / "provider" / "zg-provider-sim";
-}
-
-void write_key_file(const std::filesystem::path& path, const std::string& key) {
-  std::ofstream(path) << key << "\n";
-  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-}
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -102,12 +92,12 @@ class ProviderSimulatorTest : public ::testing::Test {
   }
 
   static void start_provider() {
-    write_key_file(dir_ / "provider.key", state().account("provider").private_key);
-    write_key_file(dir_ / "tee.key", state().account("tee-signer").private_key);
-    write_key_file(dir_ / "owner.key", state().account("owner").private_key);
+    zg::test::write_private_file(dir_ / "provider.key", state().account("provider").private_key);
+    zg::test::write_private_file(dir_ / "tee.key", state().account("tee-signer").private_key);
+    zg::test::write_private_file(dir_ / "owner.key", state().account("owner").private_key);
     log_ = dir_ / "provider.log";
     ProcessOptions options;
-    options.argv = {simulator_path().string(), "--rpc", state().rpc_url, "--inference-contract",
+    options.argv = {devnet::provider_simulator_binary().string(), "--rpc", state().rpc_url, "--inference-contract",
                     state().contracts.inference.checksummed(), "--provider-key-file", (dir_ / "provider.key").string(),
                     "--tee-key-file", (dir_ / "tee.key").string(), "--owner-key-file", (dir_ / "owner.key").string(),
                     "--register", "--input-price", kInputPrice.to_dec(), "--output-price", kOutputPrice.to_dec(),

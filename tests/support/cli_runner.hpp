@@ -26,6 +26,13 @@ inline std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+// A key file the way zg wants it: the text on one line, readable by its owner only (0600).
+inline void write_private_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text << "\n";
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+}
+
 inline std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
