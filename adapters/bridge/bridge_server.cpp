@@ -214,7 +214,10 @@ BridgeServer::~BridgeServer() = default;
 
 int BridgeServer::bind() {
   const int port = gateway::bind_http_server(*server_, options_.host, options_.port);
-  if (port <= 0) throw IoError("cannot listen on " + options_.host + ":" + std::to_string(options_.port));
+  if (port <= 0) {
+    throw IoError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                  gateway::bind_failure_reason(options_.host, options_.port));
+  }
   return port;
 }
 

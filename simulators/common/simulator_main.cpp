@@ -53,7 +53,9 @@ int simulator_main(std::string_view program, int argc, char** argv, const std::f
 
 int bind_loopback(httplib::Server& server, int port) {
   const int bound = gateway::bind_http_server(server, "127.0.0.1", port);
-  if (bound <= 0) throw IoError("cannot listen on 127.0.0.1:" + std::to_string(port));
+  if (bound <= 0) {
+    throw IoError("cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + gateway::bind_failure_reason("127.0.0.1", port));
+  }
   return bound;
 }
 

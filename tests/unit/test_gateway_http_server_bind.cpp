@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -92,6 +94,8 @@ TEST(GatewayHttpServerBind, TheBoundServerServesAndAFixedPortInUseIsRefused) {
 
   httplib::Server second;
   EXPECT_EQ(zg::gateway::bind_http_server(second, "127.0.0.1", port), -1);
+  EXPECT_EQ(zg::gateway::bind_failure_reason("127.0.0.1", port), std::strerror(EADDRINUSE));
+  EXPECT_EQ(zg::gateway::bind_failure_reason("192.0.2.1", port), std::strerror(EADDRNOTAVAIL));  // not ours
   server.stop();
   listener.join();
 }

@@ -15,10 +15,14 @@
 // must fail the second time.
 //
 // Header-only: zg-bridge (which links no part of the core) and the simulators both use it.
+#include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <httplib.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 
 namespace zg::gateway {
@@ -40,6 +44,36 @@ inline int bind_http_server(httplib::Server& server, const std::string& host, in
   if (bound <= 0) return -1;
   if (listening >= 0) (void)::listen(listening, kListenBacklog);  // at worst the backlog stays 5
   return bound;
+}
+
+// Why host:port cannot be bound, for the error a user sees ("Address already in use"): httplib only
+// says that it failed, so the bind is tried once more on a plain socket with the same options.
+inline std::string bind_failure_reason(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int failed = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); failed != 0) {
+    return ::gai_strerror(failed);
+  }
+  std::string reason = "no usable address";
+  for (const addrinfo* candidate = found; candidate != nullptr; candidate = candidate->ai_next) {
+    const int sock = ::socket(candidate->ai_family, candidate->ai_socktype | SOCK_CLOEXEC, candidate->ai_protocol);
+    if (sock < 0) {
+      reason = std::strerror(errno);
+      continue;
+    }
+    int yes = 1;
+    (void)::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    const bool bound = ::bind(sock, candidate->ai_addr, candidate->ai_addrlen) == 0;
+    reason = bound ? "it was free again a moment later" : std::strerror(errno);
+    ::close(sock);
+    if (bound) break;
+  }
+  ::freeaddrinfo(found);
+  return reason;
 }
 
 }  // namespace zg::gateway
