@@ -28,6 +28,7 @@
 #include "provider_server.hpp"
 #include "rate_limiter.hpp"
 #include "request_gate.hpp"
+#include "simulated_provider.hpp"
 
 namespace {
 
@@ -36,23 +37,15 @@ using namespace zg::provider;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// Public anvil dev keys: the user, the provider and the TEE signer.
-const auto kUserKey = crypto::PrivateKey::from_hex("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
-const auto kProviderKey = crypto::PrivateKey::from_hex("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
-const auto kTeeKey = crypto::PrivateKey::from_hex("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
-const auto kUser = eth::Address::from_public_key(kUserKey.public_key());
-const auto kProvider = eth::Address::from_public_key(kProviderKey.public_key());
-const auto kTeeSigner = eth::Address::from_public_key(kTeeKey.public_key());
+// The simulated provider's parties (public anvil dev keys).
+const auto& kUser = test::kSimUser;
+const auto& kProvider = test::kSimProvider;
+const auto& kProviderKey = test::kSimProviderKey;
+const auto& kTeeSigner = test::kSimTeeSigner;
 
 std::string sha256_hex(std::string_view bytes) { return to_hex(crypto::sha256(as_bytes(bytes)), false); }
 
-ProviderConfig parse_flags(std::vector<std::string> flags) {
-  std::vector<std::string> all = {"--rpc", "http://127.0.0.1:1", "--inference-contract",
-                                  "0x0165878A594ca255338adfa4d48449f69242Eb8F", "--account-refresh-ms", "0"};
-  all.insert(all.end(), flags.begin(), flags.end());
-  const std::vector<std::string_view> views(all.begin(), all.end());
-  return parse_provider_args(views);
-}
+ProviderConfig parse_flags(std::vector<std::string> flags) { return test::parse_provider_flags(std::move(flags)); }
 
 double norm(const std::vector<double>& v) {
   double sum = 0;
@@ -199,76 +192,7 @@ TEST(ProviderEmbeddingConfig, ServiceTypeFlagDefaultsAndRefusals) {
 // ---------------------------------------------------------------------------------------------
 // The server
 
-// zg-provider-sim's server in this process; the user has an acknowledged sub-account with `balance`.
-class SimulatedProvider {
- public:
-  explicit SimulatedProvider(std::vector<std::string> flags, std::string balance = "10")
-      : config_(parse_flags(std::move(flags))),
-        balance_(eth::parse_amount(balance)),
-        accounts_([this](const eth::Address& user) { return account_of(user); }, [this] { return service(); },
-                  config_.account_refresh),
-        limiter_(config_.misbehaviour.rate_limit_rpm),
-        gate_({kProvider, config_.input_price, config_.minimum_locked_balance}, accounts_, fees_, limiter_),
-        server_({config_, kProvider, kTeeKey, kTeeSigner, gate_, fees_, signatures_, [](const std::string&) {}}) {
-    port_ = server_.bind();
-    thread_ = std::thread([this] { server_.listen(); });
-    for (int i = 0; i < 500 && !client().Get("/v1/models"); ++i) std::this_thread::sleep_for(2ms);
-  }
-  ~SimulatedProvider() {
-    server_.stop();
-    thread_.join();
-  }
-  SimulatedProvider(const SimulatedProvider&) = delete;
-  SimulatedProvider& operator=(const SimulatedProvider&) = delete;
-
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(10, 0);
-    return c;
-  }
-  static std::string header() {
-    const auto issued = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    const auto token = broker::ephemeral_token(kUser.checksummed(), kProvider.checksummed(), issued,
-                                               broker::generate_nonce(issued), 0);
-    return broker::sign_session_token(token, kUserKey).authorization_header();
-  }
-  httplib::Result post(const std::string& path, const std::string& body, const std::string& authorization = header()) const {
-    return client().Post(path, {{"Authorization", authorization}}, body, "application/json");
-  }
-  eth::Uint256 unsettled() const { return fees_.unsettled(kUser); }
-  const ProviderConfig& config() const { return config_; }
-
- private:
-  std::optional<contracts::InferenceAccount> account_of(const eth::Address& user) const {
-    contracts::InferenceAccount account;
-    account.user = user;
-    account.provider = kProvider;
-    account.balance = balance_;
-    account.acknowledged = true;
-    return account;
-  }
-  std::optional<contracts::InferenceService> service() const {
-    contracts::InferenceService service;
-    service.provider = kProvider;
-    service.service_type = config_.service_type;
-    service.tee_signer_address = kTeeSigner;
-    service.tee_signer_acknowledged = true;
-    return service;
-  }
-
-  ProviderConfig config_;
-  eth::Uint256 balance_;
-  AccountCache accounts_;
-  FeeLedger fees_;
-  RateLimiter limiter_;
-  RequestGate gate_;
-  SignatureCache signatures_;
-  ProviderServer server_;
-  int port_ = 0;
-  std::thread thread_;
-};
+using test::SimulatedProvider;
 
 const std::vector<std::string> kEmbeddingFlags = {"--service-type", "embedding", "--input-price", "3000", "--output-price",
                                                   "1000000"};

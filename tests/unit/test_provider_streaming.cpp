@@ -32,6 +32,7 @@
 #include "provider_server.hpp"
 #include "rate_limiter.hpp"
 #include "request_gate.hpp"
+#include "simulated_provider.hpp"
 #include "upstream_model.hpp"
 
 namespace {
@@ -42,18 +43,10 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-// Public anvil dev keys: the user, the provider and the TEE signer.
-const auto kUserKey = crypto::PrivateKey::from_hex("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
-const auto kProviderKey = crypto::PrivateKey::from_hex("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
-const auto kTeeKey = crypto::PrivateKey::from_hex("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
-const auto kUser = eth::Address::from_public_key(kUserKey.public_key());
-const auto kProvider = eth::Address::from_public_key(kProviderKey.public_key());
-const auto kTeeSigner = eth::Address::from_public_key(kTeeKey.public_key());
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// The simulated provider's parties (public anvil dev keys).
+const auto& kUserKey = test::kSimUserKey;
+const auto& kProvider = test::kSimProvider;
+const auto& kTeeSigner = test::kSimTeeSigner;
 
 std::string sha256_hex(std::string_view bytes) { return to_hex(crypto::sha256(as_bytes(bytes)), false); }
 
@@ -130,82 +123,7 @@ class OpenAiUpstream {
   std::string received_body_;
 };
 
-// zg-provider-sim's server in this process. The chain is replaced by fixed answers: the user has an
-// acknowledged sub-account with 10 0G at generation `generation`, and the owner acknowledged the signer.
-class SimulatedProvider {
- public:
-  explicit SimulatedProvider(std::vector<std::string> flags)
-      : config_(parse(std::move(flags))),
-        accounts_([this](const eth::Address& user) { return account_of(user); }, [this] { return service(); },
-                  config_.account_refresh),
-        limiter_(config_.misbehaviour.rate_limit_rpm),
-        gate_({kProvider, config_.input_price, config_.minimum_locked_balance}, accounts_, fees_, limiter_),
-        server_({config_, kProvider, kTeeKey, kTeeSigner, gate_, fees_, signatures_, [](const std::string&) {}}) {
-    port_ = server_.bind();
-    thread_ = std::thread([this] { server_.listen(); });
-    // The server is up once it answers; /v1/models needs no token.
-    for (int i = 0; i < 500 && !client().Get("/v1/models"); ++i) std::this_thread::sleep_for(2ms);
-  }
-  ~SimulatedProvider() {
-    server_.stop();
-    thread_.join();
-  }
-
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(10, 0);
-    return c;
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  static std::string header(std::uint64_t generation = 0) {
-    const auto issued = now_ms();
-    const auto token = broker::ephemeral_token(kUser.checksummed(), kProvider.checksummed(), issued,
-                                               broker::generate_nonce(issued), generation);
-    return broker::sign_session_token(token, kUserKey).authorization_header();
-  }
-  httplib::Result chat(const std::string& body, const std::string& authorization = header()) const {
-    return client().Post("/v1/proxy/chat/completions", {{"Authorization", authorization}}, body, "application/json");
-  }
-  eth::Uint256 unsettled() const { return fees_.unsettled(kUser); }
-  const ProviderConfig& config() const { return config_; }
-  std::atomic<std::uint64_t> generation{0};  // Account.generation "on chain"
-  std::atomic<bool> signer_acknowledged{true};  // Service.teeSignerAcknowledged "on chain"
-
- private:
-  static ProviderConfig parse(std::vector<std::string> flags) {
-    std::vector<std::string> all = {"--rpc", "http://127.0.0.1:1", "--inference-contract",
-                                    "0x0165878A594ca255338adfa4d48449f69242Eb8F", "--account-refresh-ms", "0"};
-    all.insert(all.end(), flags.begin(), flags.end());
-    const std::vector<std::string_view> views(all.begin(), all.end());
-    return parse_provider_args(views);
-  }
-  std::optional<contracts::InferenceAccount> account_of(const eth::Address& user) const {
-    contracts::InferenceAccount account;
-    account.user = user;
-    account.provider = kProvider;
-    account.balance = eth::parse_amount("10");
-    account.acknowledged = true;
-    account.generation = eth::Uint256(generation.load());
-    return account;
-  }
-  std::optional<contracts::InferenceService> service() const {
-    contracts::InferenceService service;
-    service.provider = kProvider;
-    service.tee_signer_address = kTeeSigner;
-    service.tee_signer_acknowledged = signer_acknowledged.load();
-    return service;
-  }
-
-  ProviderConfig config_;
-  AccountCache accounts_;
-  FeeLedger fees_;
-  RateLimiter limiter_;
-  RequestGate gate_;
-  SignatureCache signatures_;
-  ProviderServer server_;
-  int port_ = 0;
-  std::thread thread_;
-};
+using test::SimulatedProvider;
 
 const std::string kStreamRequest = R"({"messages":[{"role":"user","content":"hi there"}],"stream":true})";
 const std::string kPlainRequest = R"({"messages":[{"role":"user","content":"hi there"}]})";
