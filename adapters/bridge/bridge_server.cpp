@@ -213,12 +213,7 @@ BridgeServer::BridgeServer(BridgeOptions options, std::string api_key, LogSink l
 BridgeServer::~BridgeServer() = default;
 
 int BridgeServer::bind() {
-  const int port = gateway::bind_http_server(*server_, options_.host, options_.port);
-  if (port <= 0) {
-    throw IoError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-                  gateway::bind_failure_reason(options_.host, options_.port));
-  }
-  return port;
+  return gateway::listen_or_throw(*server_, options_.host, options_.port);
 }
 
 void BridgeServer::listen() {

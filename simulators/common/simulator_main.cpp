@@ -52,11 +52,7 @@ int simulator_main(std::string_view program, int argc, char** argv, const std::f
 }
 
 int bind_loopback(httplib::Server& server, int port) {
-  const int bound = gateway::bind_http_server(server, "127.0.0.1", port);
-  if (bound <= 0) {
-    throw IoError("cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + gateway::bind_failure_reason("127.0.0.1", port));
-  }
-  return bound;
+  return gateway::listen_or_throw(server, "127.0.0.1", port);
 }
 
 bool serve_until_signal(int port, const std::function<bool()>& listen, const std::function<void()>& stop) {

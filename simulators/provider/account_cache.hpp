@@ -5,8 +5,8 @@
 //
 // One chain read per entry at a time: when an entry expires under load, the first request reads
 // the chain and the others go on with the value it replaces, instead of every worker thread
-// queueing its own read on the one RPC connection (64 threads x one eth_call each stalled the whole
-// simulator for about a second every `max_age`, bench/README.md). A missing or invalidated entry
+// queueing its own read on the one RPC connection (up to one eth_call per worker thread, one after
+// the other, every `max_age`). A missing or invalidated entry
 // has no value to go on with: those requests wait for the one read in flight.
 //
 // The fetchers are injected, so the cache can be tested without a chain.

@@ -25,6 +25,8 @@
 #include <cstring>
 #include <string>
 
+#include "common/error.hpp"
+
 namespace zg::gateway {
 
 // The backlog our servers listen with (the kernel caps it at net.core.somaxconn).
@@ -74,6 +76,16 @@ inline std::string bind_failure_reason(const std::string& host, int port) {
   }
   ::freeaddrinfo(found);
   return reason;
+}
+
+// bind_http_server, or an IoError that names the address and the reason:
+// "cannot listen on 127.0.0.1:8080: Address already in use".
+inline int listen_or_throw(httplib::Server& server, const std::string& host, int port) {
+  const int bound = bind_http_server(server, host, port);
+  if (bound <= 0) {
+    throw IoError("cannot listen on " + host + ":" + std::to_string(port) + ": " + bind_failure_reason(host, port));
+  }
+  return bound;
 }
 
 }  // namespace zg::gateway
